@@ -1,0 +1,1 @@
+"""Zhunru engine: definitions, runtime, persistence, timers, history. Never imports Flask."""

@@ -1,0 +1,61 @@
+"""Who owns a task: a lane resolves to an organisation (or a group); no lanes, the starter."""
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from .definitions import LoadedDefinition
+from .directory import Actor
+from .models import HumanTask
+
+
+@dataclass(frozen=True)
+class Owner:
+    organisation: str | None
+    group_name: str | None
+    assignee: str | None
+
+
+def resolve(definition: LoadedDefinition, lane: str | None, data: dict[str, Any], starter: str,
+            known_organisations: set[str]) -> Owner:
+    """A lane's organisation from its rule or name, else a group named like the lane."""
+    if not definition.has_lanes or not lane:
+        return Owner(None, None, starter)
+    rule = definition.lanes.get(lane)
+    role = rule.role if rule else None
+    if rule and rule.organisation:
+        return Owner(rule.organisation, role, None)
+    variable = rule.organisation_variable if rule and rule.organisation_variable else lane
+    value = data.get(variable)
+    if isinstance(value, str) and value in known_organisations:
+        return Owner(value, role, None)
+    if lane in known_organisations:
+        return Owner(lane, role, None)
+    return Owner(None, role or lane, None)
+
+
+def may_act(task: HumanTask, actor: Actor) -> bool:
+    """Admin, the assignee, or a member of the owning organisation (and group, when one is set)."""
+    if actor.is_admin:
+        return True
+    if task.assignee is not None:
+        return task.assignee == actor.username
+    if task.organisation is not None:
+        return task.organisation == actor.organisation and (
+            task.group_name is None or task.group_name in actor.roles)
+    return task.group_name is not None and task.group_name in actor.roles
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """The SQL form of `may_act`, for task lists."""
+    if actor.is_admin:
+        return true()
+    group_ok = or_(HumanTask.group_name.is_(None), HumanTask.group_name.in_(actor.roles or ("",)))
+    org_clause = (and_(HumanTask.assignee.is_(None), HumanTask.organisation == actor.organisation, group_ok)
+                  if actor.organisation else false())
+    return or_(
+        HumanTask.assignee == actor.username,
+        org_clause,
+        and_(HumanTask.assignee.is_(None), HumanTask.organisation.is_(None),
+             HumanTask.group_name.in_(actor.roles or ("",))),
+    )

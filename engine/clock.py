@@ -1,0 +1,63 @@
+"""One clock for every command: ZHUNRU_NOW or the wall clock, and SpiffWorkflow's timers follow it."""
+import contextvars
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+
+from .errors import InvalidInput
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_engine_now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("zhunru_now", default=None)
+
+
+def parse_instant(text: str, what: str = "时间") -> datetime:
+    """Parse ISO 8601; a time without offset is Asia/Shanghai, as staff write it."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{what} '{text}' 不是有效的 ISO 8601 时间 (例如 2026-02-13T09:30:00+08:00)") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    return value
+
+
+def system_now() -> datetime:
+    """The current instant: ZHUNRU_NOW when set, so every command can run in simulated time."""
+    fixed = os.environ.get("ZHUNRU_NOW")
+    if fixed:
+        return parse_instant(fixed, "ZHUNRU_NOW")
+    return datetime.now(UTC)
+
+
+def engine_now() -> datetime:
+    """The instant of the command being run (set by `running_at`), else the system clock."""
+    return _engine_now.get() or system_now()
+
+
+@contextmanager
+def running_at(now: datetime) -> Iterator[None]:
+    """Run engine steps as of `now`: scripts, deadline functions and Spiff timers all see it."""
+    token = _engine_now.set(now)
+    try:
+        yield
+    finally:
+        _engine_now.reset(token)
+
+
+class _SpiffClockDatetime(datetime):
+    """SpiffWorkflow's timer module calls datetime.now() directly; route it to our clock."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        current = _engine_now.get()
+        if current is None:
+            return super().now(tz)
+        result = current.astimezone(tz) if tz else current
+        return cls.fromisoformat(result.isoformat())
+
+
+spiff_timer.datetime = _SpiffClockDatetime  # type: ignore[misc]

@@ -1,0 +1,310 @@
+"""Deployed definitions: parse with XSD validation, lint, store versions, load specs for running."""
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers import registry
+
+from . import forms
+from .errors import DefinitionError, NotFound, Problem
+from .models import Definition, FormDefinition
+from .sandbox import compile_sandboxed
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+      "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+LANE_PROPERTIES = ("organisation", "organisationVariable", "role")
+
+
+@dataclass(frozen=True)
+class LaneRule:
+    """How a lane becomes an owner: a fixed organisation, one named in process data, or a group."""
+
+    name: str
+    organisation: str | None = None
+    organisation_variable: str | None = None
+    role: str | None = None
+
+
+@dataclass
+class LoadedDefinition:
+    definition_id: int
+    process_id: str
+    version: int
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    lanes: dict[str, LaneRule] = field(default_factory=dict)
+    has_lanes: bool = False
+
+
+@dataclass(frozen=True)
+class Deployed:
+    kind: str  # process | form
+    key: str
+    version: int
+    created: bool
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def form_key_of(filename: str) -> str:
+    """forms/clue_register.json and clue_register.form.json both serve form key clue_register."""
+    name = Path(filename).name
+    return name.removesuffix(".json").removesuffix(".form")
+
+
+def lane_rules(xml: bytes) -> dict[str, LaneRule]:
+    """Lane name → rule, from spiffworkflow properties on each lane."""
+    root = etree.fromstring(xml)
+    rules = {}
+    for lane in root.iterfind(".//bpmn:lane", NS):
+        props = {p.get("name"): p.get("value") for p in lane.iterfind(
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+        name = lane.get("name") or lane.get("id")
+        rules[name] = LaneRule(name, props.get("organisation") or None,
+                               props.get("organisationVariable") or None, props.get("role") or None)
+    return rules
+
+
+def _parse(files: list[tuple[str, bytes]], validate: bool) -> tuple[SpiffBpmnParser, list[Problem]]:
+    parser = SpiffBpmnParser(validator=VALIDATOR if validate else None)
+    problems = []
+    for filename, content in files:
+        try:
+            parser.add_bpmn_xml(etree.fromstring(content, etree.XMLParser(resolve_entities=False)), filename)
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(filename, f"第 {exc.lineno} 行", f"XML 格式错误: {exc.msg}"))
+        except ValidationException as exc:
+            element = exc.id or (f"第 {exc.line_number} 行" if exc.line_number else None)
+            problems.append(Problem(filename, element, f"不符合 BPMN 模式: {exc}"))
+    return parser, problems
+
+
+def _task_expressions(spec: Any) -> list[tuple[str, str, str]]:
+    """(what, source, mode) for every script and expression a task spec will run."""
+    found = []
+    for attr, what in (("script", "脚本"), ("prescript", "前置脚本"), ("postscript", "后置脚本")):
+        source = getattr(spec, attr, None)
+        if isinstance(source, str) and source.strip():
+            found.append((what, source, "exec"))
+    for condition, _target in getattr(spec, "cond_task_specs", None) or []:
+        if condition is not None and condition.args and isinstance(condition.args[0], str):
+            found.append(("条件表达式", condition.args[0], "eval"))
+    event = getattr(spec, "event_definition", None)
+    for definition in getattr(event, "event_definitions", None) or ([event] if event else []):
+        expression = getattr(definition, "expression", None)
+        if isinstance(expression, str) and expression.strip():
+            what = "定时器表达式" if isinstance(definition, TimerEventDefinition) else "事件表达式"
+            found.append((what, expression, "eval"))
+    for name, param in (getattr(spec, "operation_params", None) or {}).items():
+        found.append((f"参数 {name}", str(param.get("value", "")), "eval"))
+    for attr in ("cardinality", "condition", "completion_condition"):
+        source = getattr(spec, attr, None)
+        if isinstance(source, str) and source.strip():
+            found.append((attr, source, "eval"))
+    return found
+
+
+def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set[str]) -> list[Problem]:
+    """Zhunru's own rules on top of the schema: lanes, operators, forms, sandboxed expressions."""
+    problems = []
+    try:
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        return [Problem(exc.file_name or filename, exc.id or None, str(exc))]
+    except SpiffWorkflowException as exc:
+        return [Problem(filename, None, str(exc))]
+    process_parser = parser.get_process_parser(process_id)
+    has_lanes = process_parser.has_lanes()
+    for sub_id, sub in subprocess_specs.items():
+        if sub is None:
+            problems.append(Problem(filename, sub_id, f"调用的流程 {sub_id} 未部署"))
+    for proc_spec in [spec, *(s for s in subprocess_specs.values() if s is not None)]:
+        for task_spec in proc_spec.task_specs.values():
+            element = getattr(task_spec, "bpmn_id", None)
+            if element is None:
+                continue
+            if task_spec.manual and has_lanes and proc_spec is spec and not task_spec.lane:
+                problems.append(Problem(filename, element, "流程有泳道，但此人工任务不在任何泳道内"))
+            properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+            form_key = properties.get("formKey")
+            if form_key and form_key not in form_keys:
+                problems.append(Problem(filename, element, f"表单 {form_key} 不存在"))
+            operator_name = getattr(task_spec, "operation_name", None)
+            if hasattr(task_spec, "operation_params"):
+                operator = registry.get(operator_name or "")
+                if operator is None:
+                    problems.append(Problem(filename, element, f"服务任务的 operator {operator_name!r} 未注册"))
+                else:
+                    declared = operator.parameters()
+                    given = set(task_spec.operation_params)
+                    for name in sorted(given - set(declared)):
+                        problems.append(Problem(filename, element, f"operator {operator_name} 没有参数 {name}"))
+                    for name, info in declared.items():
+                        if info["required"] and name not in given:
+                            problems.append(Problem(filename, element, f"operator {operator_name} 缺少必填参数 {name}"))
+            for what, source, mode in _task_expressions(task_spec):
+                try:
+                    compile_sandboxed(source, mode)
+                except SyntaxError as exc:
+                    detail = "; ".join(exc.args[0]) if isinstance(exc.args[0], tuple) else exc.msg or str(exc)
+                    problems.append(Problem(filename, element, f"{what}无法在沙箱中编译: {detail}"))
+    return problems
+
+
+def _latest(session: Session, model: Any, key_column: Any, key: str) -> Any:
+    return session.scalars(
+        select(model).where(key_column == key).order_by(model.version.desc()).limit(1)).first()
+
+
+def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: datetime) -> list[Deployed]:
+    """Check every file, then store new versions; one bad file refuses the whole deployment."""
+    problems: list[Problem] = []
+    form_files = [(n, c) for n, c in files if n.endswith(".json")]
+    bpmn_files = [(n, c) for n, c in files if not n.endswith(".json")]
+    new_forms: dict[str, tuple[str, bytes, dict]] = {}
+    for filename, content in form_files:
+        try:
+            schema = json.loads(content)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append(Problem(filename, None, f"不是有效的 JSON: {exc}"))
+            continue
+        problems += [Problem(filename, where, msg) for where, msg in forms.check_schema(schema)]
+        new_forms[form_key_of(filename)] = (filename, content, schema)
+    form_keys = set(new_forms) | set(session.scalars(select(FormDefinition.form_key).distinct()))
+
+    parser, parse_problems = _parse(bpmn_files, validate=True)
+    problems += parse_problems
+    called_elsewhere = parser.get_process_dependencies() - set(parser.process_parsers)
+    dependency_xml = _dependency_documents(session, called_elsewhere)
+    for dep_filename, dep_xml in dependency_xml.values():
+        try:
+            parser.add_bpmn_xml(etree.fromstring(dep_xml.encode()), dep_filename)
+        except ValidationException as exc:
+            problems.append(Problem(dep_filename, exc.id or None, str(exc)))
+    batch_processes: list[tuple[str, str, bytes]] = []
+    for filename, content in bpmn_files:
+        ids = [pid for pid, pp in parser.process_parsers.items()
+               if pp.filename == filename and pp.process_executable]
+        if not ids and not any(p.filename == filename for p in problems):
+            problems.append(Problem(filename, None, "文件中没有可执行的流程 (isExecutable=\"true\")"))
+        for process_id in ids:
+            problems += lint(parser, process_id, filename, form_keys)
+            batch_processes.append((process_id, filename, content))
+    if problems:
+        raise DefinitionError(problems)
+
+    deployed = []
+    for key, (filename, content, schema) in new_forms.items():
+        digest = sha256(content)
+        latest = _latest(session, FormDefinition, FormDefinition.form_key, key)
+        if latest is not None and latest.sha256 == digest:
+            deployed.append(Deployed("form", key, latest.version, False))
+            continue
+        version = (latest.version if latest else 0) + 1
+        session.add(FormDefinition(form_key=key, version=version, sha256=digest, schema=schema,
+                                   deployed_at=now, deployed_by=actor))
+        deployed.append(Deployed("form", key, version, True))
+    session.flush()
+    added = []
+    for process_id, filename, content in batch_processes:
+        digest = sha256(content)
+        latest = _latest(session, Definition, Definition.process_id, process_id)
+        if latest is not None and latest.sha256 == digest:
+            deployed.append(Deployed("process", process_id, latest.version, False))
+            continue
+        version = (latest.version if latest else 0) + 1
+        row = Definition(
+            process_id=process_id, version=version, name=parser.get_spec(process_id).description or process_id,
+            filename=Path(filename).name, sha256=digest, xml=content.decode("utf-8"), dependencies=[],
+            deployed_at=now, deployed_by=actor)
+        session.add(row)
+        added.append((row, filename))
+        deployed.append(Deployed("process", process_id, version, True))
+    session.flush()
+    for row, filename in added:
+        # Called processes from other files run at the version current when the caller was deployed.
+        called = [pid for pid in parser.get_subprocess_specs(row.process_id)
+                  if parser.get_process_parser(pid).filename != filename]
+        row.dependencies = [_latest(session, Definition, Definition.process_id, pid).id for pid in sorted(called)]
+    session.flush()
+    return deployed
+
+
+def _dependency_documents(session: Session, process_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """The newest deployed XML of each called process that is not in this deployment."""
+    found = {}
+    for process_id in process_ids:
+        latest = _latest(session, Definition, Definition.process_id, process_id)
+        if latest is not None:
+            found[process_id] = (latest.filename, latest.xml)
+    return found
+
+
+_CACHE: "OrderedDict[int, LoadedDefinition]" = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def load(session: Session, definition_id: int) -> LoadedDefinition:
+    """The parsed spec of one deployed version; versions never change, so they are cached."""
+    cached = _CACHE.get(definition_id)
+    if cached is not None:
+        _CACHE.move_to_end(definition_id)
+        return cached
+    row = session.get(Definition, definition_id)
+    if row is None:
+        raise NotFound(f"流程定义 {definition_id} 不存在")
+    documents = [(row.filename, row.xml.encode("utf-8"))]
+    pending = list(row.dependencies)
+    while pending:
+        dep = session.get(Definition, pending.pop())
+        if dep is not None:
+            documents.append((dep.filename, dep.xml.encode("utf-8")))
+            pending.extend(dep.dependencies)
+    parser, _ = _parse(documents, validate=False)
+    loaded = LoadedDefinition(
+        definition_id=row.id, process_id=row.process_id, version=row.version, name=row.name,
+        spec=parser.get_spec(row.process_id),
+        subprocess_specs=parser.get_subprocess_specs(row.process_id),
+        lanes=lane_rules(documents[0][1]),
+        has_lanes=parser.get_process_parser(row.process_id).has_lanes(),
+    )
+    _CACHE[definition_id] = loaded
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return loaded
+
+
+def latest_definition(session: Session, process_id: str) -> Definition:
+    row = _latest(session, Definition, Definition.process_id, process_id)
+    if row is None:
+        known = ", ".join(session.scalars(select(Definition.process_id).distinct().order_by(Definition.process_id)))
+        raise NotFound(f"流程 {process_id} 未部署 (已部署: {known or '无'})")
+    return row
+
+
+def process_summaries(session: Session) -> list[dict[str, Any]]:
+    """Each deployed process with its newest version, for listings."""
+    newest = (select(Definition.process_id, func.max(Definition.version).label("v"))
+              .group_by(Definition.process_id).subquery())
+    rows = session.scalars(select(Definition).join(
+        newest, (Definition.process_id == newest.c.process_id) & (Definition.version == newest.c.v))
+        .order_by(Definition.process_id))
+    return [{"process_id": r.process_id, "name": r.name, "version": r.version, "sha256": r.sha256,
+             "deployed_at": r.deployed_at.isoformat(), "deployed_by": r.deployed_by} for r in rows]

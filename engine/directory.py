@@ -1,0 +1,131 @@
+"""Organisations and users: who belongs where and with which roles."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, InvalidInput, NotFound
+from .models import Organisation, User
+
+ROLES = {"handler": "经办人", "leader": "负责人", "admin": "管理员"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user a command acts for, as the engine needs to know them."""
+
+    username: str
+    organisation: str | None
+    roles: tuple[str, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+SYSTEM = Actor("system", None, ())
+
+
+def actor(session: Session, username: str) -> Actor:
+    """Look a user up; a name that is not a user is refused, never guessed."""
+    row = session.execute(
+        select(User, Organisation.code).outerjoin(Organisation, User.organisation_id == Organisation.id)
+        .where(User.username == username)).first()
+    if row is None:
+        raise NotFound(f"用户 {username} 不存在")
+    user, org_code = row
+    return Actor(user.username, org_code, tuple(user.roles))
+
+
+def actor_or_none(session: Session, username: str) -> Actor | None:
+    try:
+        return actor(session, username)
+    except NotFound:
+        return None
+
+
+def organisation(session: Session, code: str) -> Organisation | None:
+    return session.scalars(select(Organisation).where(Organisation.code == code)).first()
+
+
+def add_organisation(session: Session, code: str, name: str, kind: str, parent: str | None) -> Organisation:
+    if organisation(session, code) is not None:
+        raise Conflict(f"单位代码 {code} 已存在")
+    parent_row = None
+    if parent is not None:
+        parent_row = organisation(session, parent)
+        if parent_row is None:
+            raise NotFound(f"上级单位 {parent} 不存在")
+    org = Organisation(code=code, name=name, kind=kind, parent_id=parent_row.id if parent_row else None)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def add_user(session: Session, username: str, display_name: str, organisation_code: str | None,
+             roles: list[str], now: datetime, password_hash: str | None = None) -> User:
+    if not username or not username.replace("_", "").replace("-", "").isalnum():
+        raise InvalidInput(f"用户名 {username!r} 只能含字母、数字、下划线和连字符")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"未知角色 {', '.join(unknown)} (可用: {', '.join(ROLES)})")
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        raise Conflict(f"用户 {username} 已存在")
+    org_id = None
+    if organisation_code is not None:
+        org = organisation(session, organisation_code)
+        if org is None:
+            raise NotFound(f"单位 {organisation_code} 不存在")
+        org_id = org.id
+    user = User(username=username, display_name=display_name, organisation_id=org_id, roles=roles,
+                password_hash=password_hash, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def users(session: Session) -> list[dict]:
+    rows = session.execute(
+        select(User, Organisation.code).outerjoin(Organisation, User.organisation_id == Organisation.id)
+        .order_by(User.username))
+    return [{"username": u.username, "display_name": u.display_name, "organisation": code, "roles": u.roles}
+            for u, code in rows]
+
+
+def organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+# (code, name, kind, parent): the Shanxi → Linfen → Xiangyuan tree of the source documents.
+DEMO_ORGANISATIONS = [
+    ("province_gov", "山西省人民政府", "government", None),
+    ("province_ndrc", "山西省发展和改革委员会", "department", "province_gov"),
+    ("city_gov", "临汾市人民政府", "government", "province_gov"),
+    ("city_ndrc", "临汾市发展和改革委员会", "department", "city_gov"),
+    ("city_market_regulation", "临汾市市场监督管理局", "department", "city_gov"),
+    ("city_approval_bureau", "临汾市行政审批服务管理局", "department", "city_gov"),
+    ("city_housing", "临汾市住房和城乡建设局", "department", "city_gov"),
+    ("city_justice", "临汾市司法局", "department", "city_gov"),
+    ("county_gov", "襄垣县人民政府", "government", "city_gov"),
+    ("county_ndrc", "襄垣县发展改革和科学技术局", "department", "county_gov"),
+    ("county_approval_bureau", "襄垣县行政审批服务管理局", "department", "county_gov"),
+    ("county_market_regulation", "襄垣县市场监督管理局", "department", "county_gov"),
+    ("county_justice", "襄垣县司法局", "department", "county_gov"),
+    ("county_housing", "襄垣县住房和城乡建设管理局", "department", "county_gov"),
+    ("county_transport", "襄垣县交通运输局", "department", "county_gov"),
+]
+
+
+def load_demo(session: Session, now: datetime) -> int:
+    """The demo organisation tree, one user per organisation (named like it) and `admin`; idempotent."""
+    created = 0
+    for code, name, kind, parent in DEMO_ORGANISATIONS:
+        if organisation(session, code) is None:
+            add_organisation(session, code, name, kind, parent)
+            created += 1
+        if session.scalars(select(User).where(User.username == code)).first() is None:
+            add_user(session, code, f"{name}经办人", code, ["handler", "leader"], now)
+    if session.scalars(select(User).where(User.username == "admin")).first() is None:
+        add_user(session, "admin", "系统管理员", None, ["admin"], now)
+    return created

@@ -1,0 +1,53 @@
+"""Evidence files: stored with SHA-256, size and type checked, referenced from form data by id."""
+import hashlib
+import mimetypes
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from .errors import InvalidInput, NotFound
+from .models import StoredFile
+
+MAX_SIZE = 20 * 1024 * 1024
+ALLOWED_TYPES = {
+    "application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv",
+    "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/zip", "application/ofd",
+}
+
+
+def guess_type(filename: str) -> str:
+    if filename.lower().endswith(".ofd"):
+        return "application/ofd"
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def store(session: Session, filename: str, content: bytes, actor: str, now: datetime,
+          content_type: str | None = None) -> StoredFile:
+    """Keep one uploaded file; refuse empty, oversized or unexpected types with the reason."""
+    content_type = content_type or guess_type(filename)
+    if not content:
+        raise InvalidInput(f"文件 {filename} 是空的")
+    if len(content) > MAX_SIZE:
+        raise InvalidInput(f"文件 {filename} 超过 {MAX_SIZE // (1024 * 1024)} MB 上限")
+    if content_type not in ALLOWED_TYPES:
+        raise InvalidInput(f"文件 {filename} 的类型 {content_type} 不允许 (可上传 PDF、图片、Office 文档、OFD、文本、ZIP)")
+    row = StoredFile(id=uuid.uuid4().hex, sha256=hashlib.sha256(content).hexdigest(), filename=filename,
+                     content_type=content_type, size=len(content), content=content, uploaded_by=actor,
+                     uploaded_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, file_id: str) -> StoredFile:
+    row = session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound(f"文件 {file_id} 不存在")
+    return row
+
+
+def exists(session: Session, file_id: str) -> bool:
+    return session.get(StoredFile, file_id) is not None

@@ -1,0 +1,44 @@
+"""Append-only, hash-chained history of every instance."""
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Event, Instance
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_hash(prev_hash: str, instance_id: str, seq: int, at: datetime, actor: str, kind: str,
+               task_id: str | None, task_name: str | None, data: dict[str, Any]) -> str:
+    """The hash covers the previous hash and the event's canonical content."""
+    content = canonical({"instance_id": instance_id, "seq": seq, "at": at.astimezone(UTC).isoformat(),
+                         "actor": actor, "kind": kind, "task_id": task_id, "task_name": task_name,
+                         "data": data})
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+def append(session: Session, instance: Instance, kind: str, actor: str, at: datetime,
+           task_id: str | None = None, task_name: str | None = None,
+           data: dict[str, Any] | None = None) -> Event:
+    """Record one event; the chain head lives on the instance row, which the command holds."""
+    data = json.loads(canonical(data or {}))
+    seq = instance.event_seq + 1
+    digest = event_hash(instance.event_hash, instance.id, seq, at, actor, kind, task_id, task_name, data)
+    event = Event(instance_id=instance.id, seq=seq, at=at, actor=actor, kind=kind, task_id=task_id,
+                  task_name=task_name, data=data, prev_hash=instance.event_hash, hash=digest)
+    session.add(event)
+    instance.event_seq = seq
+    instance.event_hash = digest
+    return event
+
+
+def events(session: Session, instance_id: str) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))

@@ -1,0 +1,198 @@
+"""Database tables: definitions, instance state with its projections, history, organisations."""
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes stored as UTC, so SQLite and PostgreSQL compare them alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # government | department
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class Definition(Base):
+    """One deployed version of one process: the XML as deployed, never edited afterwards."""
+
+    __tablename__ = "definition"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    xml: Mapped[str] = mapped_column(Text)
+    # Other deployed definitions whose processes this one calls (call activities).
+    dependencies: Mapped[list[Any]] = mapped_column(default=list)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(64))
+
+
+class FormDefinition(Base):
+    __tablename__ = "form_definition"
+    __table_args__ = (UniqueConstraint("form_key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    schema: Mapped[dict[str, Any]]
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(64))
+
+
+class Instance(Base):
+    __tablename__ = "instance"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definition.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running|completed|error|cancelled
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(Text)  # Spiff serialization without the spec
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    error_task: Mapped[str | None] = mapped_column(String(200))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    event_seq: Mapped[int] = mapped_column(default=0)  # head of the history chain
+    event_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class HumanTask(Base):
+    """Projection: one row per ready user or manual task, rewritten with the state."""
+
+    __tablename__ = "human_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # Spiff task id
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    task_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(64))
+    group_name: Mapped[str | None] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    __table_args__ = (
+        Index("ix_human_task_org_due", "organisation", "due_at"),
+        Index("ix_human_task_assignee_due", "assignee", "due_at"),
+    )
+
+
+class Timer(Base):
+    """Projection: one row per waiting timer event, indexed by when it falls due."""
+
+    __tablename__ = "timer"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # Spiff task id
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    task_name: Mapped[str] = mapped_column(String(200))
+    attached_to: Mapped[str | None] = mapped_column(String(200))  # the activity a boundary timer guards
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Event(Base):
+    """Append-only history; each row's hash covers the previous row's hash."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(32), index=True)
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_name: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class StoredFile(Base):
+    """Evidence and attachments, identified by id and covered by their SHA-256."""
+
+    __tablename__ = "stored_file"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """In-app message to a unit (notify_unit, escalate)."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(64), index=True)
+    instance_id: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Escalation(Base):
+    """A delay report to the city government (L§12(六)), one per overdue step."""
+
+    __tablename__ = "escalation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(32), index=True)
+    step: Mapped[str] = mapped_column(String(200))
+    overdue_unit: Mapped[str | None] = mapped_column(String(64))
+    reported_to: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime]

@@ -1,0 +1,323 @@
+"""Commands on instances; each runs in the caller's transaction: load, apply, run steps, save."""
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from handlers import registry
+
+from . import assignment, definitions, files, forms, history, projections, serialization
+from .clock import running_at
+from .directory import Actor
+from .errors import Conflict, FormInvalid, HandlerError, InvalidInput, NotEntitled, NotFound, ZhunruError
+from .models import Escalation, FormDefinition, HumanTask, Instance, Notification, Organisation, Timer
+from .sandbox import ZhunruScriptEngine
+
+
+def _describe(exc: Exception, task: Any) -> str:
+    if isinstance(exc, ZhunruError):
+        return str(exc)
+    name = task.task_spec.bpmn_id if task is not None else "?"
+    original = getattr(exc, "exception", None)
+    detail = f"{type(original).__name__}: {original}" if original is not None else str(exc)
+    return f"环节 {name} 执行出错: {detail}"
+
+
+class _HandlerContext:
+    """What a service-task handler may touch: the clock, the case and the outbox."""
+
+    def __init__(self, run: "_Run", task: Any):
+        self._run = run
+        self.now = run.now
+        self.instance_id = run.instance.id
+        self.task_name = task.task_spec.bpmn_id
+        self.data = dict(task.data)
+        self.events: list[tuple[str, str | None, dict]] = []
+
+    def organisation_exists(self, code: str) -> bool:
+        return code in self._run.known_organisations
+
+    def notify(self, organisation: str, title: str, body: str) -> None:
+        self._run.session.add(Notification(organisation=organisation, instance_id=self.instance_id,
+                                           title=title, body=body, created_at=self.now))
+
+    def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int:
+        due = next((t.due_at for t in self._run.session.scalars(
+            select(Timer).where(Timer.instance_id == self.instance_id, Timer.attached_to == step))), None)
+        row = Escalation(instance_id=self.instance_id, step=step, overdue_unit=overdue_unit,
+                         reported_to=reported_to, due_at=due, escalated_at=self.now)
+        self._run.session.add(row)
+        self._run.session.flush()
+        self.events.append(("escalated", step, {"overdue_unit": overdue_unit, "reported_to": reported_to,
+                                                "due_at": due.isoformat() if due else None}))
+        return row.id
+
+    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
+        moved = []
+        for timer_task, old_due in projections.waiting_timers(self._run.workflow):
+            activity = projections.attached_activity(timer_task)
+            if activity is not None and activity.task_spec.bpmn_id == task_name:
+                timer_task._set_internal_data(event_value=new_due.isoformat())
+                moved.append({"timer": timer_task.task_spec.bpmn_id, "old_due": old_due.isoformat(),
+                              "new_due": new_due.isoformat()})
+        if not moved:
+            raise ValidationError(f"环节 {task_name} 当前没有正在计时的时限", "task")
+        self.events.append(("deadline_extended", task_name, {"timers": moved, "approved_by": approved_by}))
+        return {"task": task_name, "new_due": new_due.isoformat(), "moved": len(moved)}
+
+
+class _Run:
+    """One command on one instance."""
+
+    def __init__(self, session: Session, instance: Instance, now: datetime, actor: str,
+                 workflow: BpmnWorkflow | None = None):
+        self.session = session
+        self.instance = instance
+        self.now = now
+        self.actor = actor
+        self.definition = definitions.load(session, instance.definition_id)
+        self.known_organisations = set(session.scalars(select(Organisation.code)))
+        self.script_engine = ZhunruScriptEngine(self._call_service)
+        if workflow is None:
+            workflow = serialization.restore(instance.state, self.definition)
+        workflow.script_engine = self.script_engine  # never serialized; attach after every restore
+        self.workflow = workflow
+        self.pending_events: list[tuple[str, str | None, dict]] = []
+
+    def _call_service(self, task: Any, operator_name: str, params: dict[str, Any]) -> Any:
+        name = task.task_spec.bpmn_id
+        operator = registry.get(operator_name)
+        if operator is None:
+            raise HandlerError(operator_name, name, "operator 未注册")
+        try:
+            clean = operator.params().load(params)
+        except ValidationError as exc:
+            raise HandlerError(operator_name, name, f"参数无效: {exc.messages}") from exc
+        ctx = _HandlerContext(self, task)
+        try:
+            with self.session.begin_nested():  # a failed handler leaves none of its writes
+                result = operator.handle(clean, ctx)
+        except HandlerError:
+            raise
+        except ValidationError as exc:
+            raise HandlerError(operator_name, name, str(exc.messages)) from exc
+        except Exception as exc:
+            raise HandlerError(operator_name, name, str(exc) or type(exc).__name__) from exc
+        self.pending_events.extend(ctx.events)
+        return result
+
+    def advance(self, action: Callable[[], None] | None = None) -> list[str]:
+        """Apply the action and run engine steps; returns the elements completed, in order."""
+        before = {t.id: t.state for t in self.workflow.get_tasks()}
+        with running_at(self.now):
+            try:
+                if action is not None:
+                    action()
+                self.workflow.do_engine_steps()
+            except Exception as exc:
+                failed = next(iter(self.workflow.get_tasks(state=TaskState.ERROR)), None)
+                self.instance.error_task = failed.task_spec.bpmn_id if failed is not None else None
+                self.instance.error_message = _describe(exc, failed)
+                self.pending_events.append(("error", self.instance.error_task,
+                                            {"message": self.instance.error_message}))
+        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if before.get(t.id) != TaskState.COMPLETED and t.task_spec.bpmn_id is not None]
+        return [t.task_spec.bpmn_id for t in sorted(done, key=lambda t: t.last_state_change)]
+
+    def record(self, kind: str, task_id: str | None, task_name: str | None, data: dict) -> None:
+        history.append(self.session, self.instance, kind, self.actor, self.now, task_id, task_name, data)
+
+    def save(self) -> Instance:
+        wf, inst = self.workflow, self.instance
+        for kind, task_name, data in self.pending_events:
+            self.record(kind, None, task_name, data)
+        if wf.is_completed():
+            inst.status, inst.completed_at = "completed", self.now
+        elif any(True for _ in wf.get_tasks(state=TaskState.ERROR)):
+            inst.status = "error"
+        else:
+            inst.status, inst.error_task, inst.error_message = "running", None, None
+        inst.state = serialization.dump(wf)
+        inst.updated_at = self.now
+        data = instance_data(wf)
+        inst.title = str(data.get("case_title") or inst.title)[:300]
+        projections.sync(self.session, inst, self.definition, wf, self.now, self.known_organisations)
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            raise Conflict(f"实例 {inst.id} 已被他人同时修改，请重试") from exc
+        return inst
+
+
+def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The case data as a user sees it: the end's data when finished, else the latest step's."""
+    if workflow.is_completed() or workflow.last_task is None:
+        return workflow.data
+    return workflow.last_task.data
+
+
+def _lock_instance(session: Session, instance_id: str) -> Instance:
+    instance = session.get(Instance, instance_id, with_for_update=True)
+    if instance is None:
+        raise NotFound(f"实例 {instance_id} 不存在")
+    return instance
+
+
+def start_instance(session: Session, process_id: str, data: dict[str, Any], actor: Actor,
+                   now: datetime) -> Instance:
+    """Start the newest version of a process with the given data."""
+    if not isinstance(data, dict):
+        raise InvalidInput("启动数据必须是 JSON 对象")
+    row = definitions.latest_definition(session, process_id)
+    definition = definitions.load(session, row.id)
+    instance = Instance(id=uuid.uuid4().hex, process_id=process_id, definition_id=row.id, status="running",
+                        title=str(data.get("case_title") or f"{definition.name}"), state="",
+                        started_by=actor.username, started_at=now, updated_at=now,
+                        event_seq=0, event_hash=history.GENESIS)
+    session.add(instance)
+    workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs)
+    run = _Run(session, instance, now, actor.username, workflow)
+
+    def seed() -> None:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+
+    path = run.advance(seed)
+    run.record("instance_started", None, None,
+               {"process_id": process_id, "version": row.version, "data": data, "path": path})
+    return run.save()
+
+
+def form_schema(session: Session, form_key: str | None) -> dict[str, Any] | None:
+    if not form_key:
+        return None
+    row = session.scalars(select(FormDefinition).where(FormDefinition.form_key == form_key)
+                          .order_by(FormDefinition.version.desc()).limit(1)).first()
+    return row.schema if row else None
+
+
+def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: Actor,
+                  now: datetime) -> Instance:
+    """Complete a ready user task with validated form data, then run the engine until it waits."""
+    if not isinstance(data, dict):
+        raise InvalidInput("任务数据必须是 JSON 对象")
+    human = session.get(HumanTask, task_id)
+    if human is None:
+        raise NotFound(f"任务 {task_id} 不存在或已办结")
+    if not assignment.may_act(human, actor):
+        raise NotEntitled(f"用户 {actor.username} 无权办理任务 {human.task_name} ({human.title})")
+    schema = form_schema(session, human.form_key)
+    if schema is not None:
+        data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
+        if errors:
+            raise FormInvalid(human.task_name, errors)
+    instance = _lock_instance(session, human.instance_id)
+    run = _Run(session, instance, now, actor.username)
+    task = run.workflow.get_task_from_id(uuid.UUID(task_id))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict(f"任务 {task_id} 已不在待办状态")
+
+    def submit() -> None:
+        task.data.update(data)
+        task.run()
+
+    path = run.advance(submit)
+    run.record("task_completed", task_id, human.task_name, {"data": data, "path": path})
+    return run.save()
+
+
+def _participants(run: _Run) -> set[str]:
+    data = instance_data(run.workflow)
+    return {assignment.resolve(run.definition, lane, data, run.instance.started_by,
+                               run.known_organisations).organisation for lane in run.definition.lanes}
+
+
+def deliver_message(session: Session, instance_id: str, name: str, payload: dict[str, Any], actor: Actor,
+                    now: datetime) -> Instance:
+    """Deliver a named message to an instance that is waiting for it."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("消息内容必须是 JSON 对象")
+    instance = _lock_instance(session, instance_id)
+    run = _Run(session, instance, now, actor.username)
+    if not (actor.is_admin or actor.username == instance.started_by
+            or (actor.organisation and actor.organisation in _participants(run))):
+        raise NotEntitled(f"用户 {actor.username} 不是案件 {instance_id} 的参与单位，不能发送消息")
+    waiting = {e.name for e in run.workflow.waiting_events() if e.event_type == "MessageEventDefinition"}
+    if name not in waiting:
+        raise Conflict(f"实例 {instance_id} 当前不在等待消息 {name} (等待: {', '.join(sorted(waiting)) or '无'})")
+    path = run.advance(lambda: run.workflow.catch(BpmnEvent(MessageEventDefinition(name), payload)))
+    run.record("message_received", None, name, {"payload": payload, "path": path})
+    return run.save()
+
+
+def due_instances(session: Session, now: datetime, limit: int = 100) -> list[str]:
+    """Instances with a timer due before `now`; cost follows the due timers, not all waiting ones."""
+    query = (select(Timer.instance_id).where(Timer.due_at < now).order_by(Timer.due_at).limit(limit))
+    seen: dict[str, None] = {}
+    for instance_id in session.scalars(query):
+        seen.setdefault(instance_id)
+    return list(seen)
+
+
+def fire_timers(session: Session, instance_id: str, now: datetime) -> list[str]:
+    """Fire what is due on one instance; returns the timer elements that fired."""
+    instance = _lock_instance(session, instance_id)
+    if instance.status not in ("running",):
+        return []
+    run = _Run(session, instance, now, "system")
+    waiting = {t.id: (t, due) for t, due in projections.waiting_timers(run.workflow) if due < now}
+    if not waiting:
+        return []
+    path = run.advance(run.workflow.refresh_timers)
+    fired = []
+    for task, due in waiting.values():
+        if task.state != TaskState.WAITING:
+            fired.append(task.task_spec.bpmn_id)
+            run.record("timer_fired", str(task.id), task.task_spec.bpmn_id,
+                       {"due_at": due.isoformat(), "fired_at": now.isoformat(), "path": path})
+    run.save()
+    return fired
+
+
+def retry(session: Session, instance_id: str, actor: Actor, now: datetime) -> Instance:
+    """Run the failed steps of an instance in the error state again."""
+    if not actor.is_admin:
+        raise NotEntitled("只有管理员可以重试出错的实例")
+    instance = _lock_instance(session, instance_id)
+    if instance.status != "error":
+        raise Conflict(f"实例 {instance_id} 不在出错状态 (当前: {instance.status})")
+    run = _Run(session, instance, now, actor.username)
+    failed = run.workflow.get_tasks(state=TaskState.ERROR)
+
+    def reset() -> None:
+        for task in failed:
+            task._set_state(TaskState.READY)
+
+    names = [t.task_spec.bpmn_id for t in failed]
+    path = run.advance(reset)
+    run.record("retried", None, ",".join(names), {"tasks": names, "path": path})
+    return run.save()
+
+
+def cancel(session: Session, instance_id: str, actor: Actor, now: datetime, reason: str) -> Instance:
+    """Withdraw a case: every open step is cancelled and nothing more runs."""
+    if not actor.is_admin:
+        raise NotEntitled("只有管理员可以撤销实例")
+    instance = _lock_instance(session, instance_id)
+    if instance.status in ("completed", "cancelled"):
+        raise Conflict(f"实例 {instance_id} 已{'办结' if instance.status == 'completed' else '撤销'}")
+    run = _Run(session, instance, now, actor.username)
+    run.workflow.cancel()
+    run.record("instance_cancelled", None, None, {"reason": reason})
+    run.save()
+    instance.status = "cancelled"
+    return instance

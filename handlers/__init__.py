@@ -1,0 +1,1 @@
+"""Service-task operators: one module per operator, found through `handlers.registry`."""

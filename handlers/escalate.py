@@ -1,0 +1,23 @@
+"""escalate: report an overdue step to the city government and notify it (L§12(六))."""
+from marshmallow import Schema, fields
+
+from .registry import HandlerContext, Operator
+
+
+class Params(Schema):
+    step = fields.String(required=True, metadata={"description": "逾期环节"})
+    overdue_unit = fields.String(load_default=None, allow_none=True, metadata={"description": "逾期单位代码"})
+    reported_to = fields.String(load_default="city_gov", metadata={"description": "报告对象单位代码"})
+    supervisor = fields.String(load_default="city_ndrc", metadata={"description": "督办单位代码"})
+
+
+def handle(params: dict, ctx: HandlerContext) -> dict:
+    report_id = ctx.escalate(params["step"], params["overdue_unit"], params["reported_to"])
+    unit = params["overdue_unit"] or "有关单位"
+    body = f"案件 {ctx.instance_id} 的环节「{params['step']}」已超过时限，逾期单位：{unit}。"
+    ctx.notify(params["reported_to"], "逾期情况报告", body)
+    ctx.notify(params["supervisor"], "督办提醒", body)
+    return {"report_id": report_id, "reported_to": params["reported_to"], "at": ctx.now.isoformat()}
+
+
+OPERATOR = Operator("escalate", "逾期上报市政府并督办", Params, handle)

@@ -1,0 +1,19 @@
+"""extend_deadline: an approved extension replaces the running deadline of one activity (L§12(四))."""
+from marshmallow import Schema, ValidationError, fields
+
+from .registry import HandlerContext, Operator
+
+
+class Params(Schema):
+    task = fields.String(required=True, metadata={"description": "延期的环节 (BPMN id)"})
+    new_due = fields.AwareDateTime(required=True, metadata={"description": "新的截止时间 (ISO 8601)"})
+    approved_by = fields.String(load_default=None, allow_none=True, metadata={"description": "批准人"})
+
+
+def handle(params: dict, ctx: HandlerContext) -> dict:
+    if params["new_due"] <= ctx.now:
+        raise ValidationError("新的截止时间必须晚于当前时间", "new_due")
+    return ctx.extend_deadline(params["task"], params["new_due"], params["approved_by"])
+
+
+OPERATOR = Operator("extend_deadline", "延长环节时限（批准的延期）", Params, handle)

@@ -1,0 +1,63 @@
+"""The registry of service-task operators; the engine reaches handlers only through it."""
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Protocol
+
+from marshmallow import Schema
+
+
+class HandlerContext(Protocol):
+    """What a handler may use: the clock, the case, and the engine's outbox services."""
+
+    now: datetime
+    instance_id: str
+    task_name: str
+    data: dict[str, Any]
+
+    def notify(self, organisation: str, title: str, body: str) -> None: ...
+
+    def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int: ...
+
+    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict: ...
+
+    def organisation_exists(self, code: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    description: str
+    params: type[Schema]
+    handle: Callable[[dict[str, Any], HandlerContext], dict[str, Any]]
+
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        """Each parameter with its type and whether it is required, for lint and the modeller."""
+        return {
+            name: {"type": type(field).__name__, "required": field.required,
+                   "description": field.metadata.get("description", "")}
+            for name, field in self.params().fields.items()
+        }
+
+
+@cache
+def operators() -> dict[str, Operator]:
+    """Every module in this package that defines OPERATOR, keyed by operator name."""
+    found: dict[str, Operator] = {}
+    for info in pkgutil.iter_modules(importlib.import_module("handlers").__path__):
+        if info.name == "registry":
+            continue
+        module = importlib.import_module(f"handlers.{info.name}")
+        operator = getattr(module, "OPERATOR", None)
+        if isinstance(operator, Operator):
+            if operator.name in found:
+                raise RuntimeError(f"operator {operator.name} registered twice")
+            found[operator.name] = operator
+    return found
+
+
+def get(name: str) -> Operator | None:
+    return operators().get(name)

@@ -1,0 +1,1 @@
+"""Zhunru's outer layer: command line, Flask app, JSON API and pages."""

@@ -1,0 +1,33 @@
+"""Flask app factory; nothing runs at import time."""
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy import func, select
+
+from engine import definitions
+from engine.db import make_engine, make_sessionmaker
+from engine.models import HumanTask, Instance, Timer
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(config or {})
+    if "SESSIONS" not in app.config:
+        app.config["SESSIONS"] = make_sessionmaker(make_engine(app.config.get("DATABASE_URL")))
+
+    @app.get("/")
+    def overview():
+        with app.config["SESSIONS"]() as session:
+            processes = definitions.process_summaries(session)
+            by_status = dict(session.execute(
+                select(Instance.status, func.count()).group_by(Instance.status)).all())
+            open_tasks = session.scalar(select(func.count()).select_from(HumanTask))
+            waiting = session.scalar(select(func.count()).select_from(Timer))
+        return render_template("overview.html", processes=processes, by_status=by_status,
+                               open_tasks=open_tasks, waiting_timers=waiting)
+
+    @app.get("/healthz")
+    def health():
+        return {"status": "ok"}
+
+    return app
