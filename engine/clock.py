@@ -61,3 +61,8 @@ class _SpiffClockDatetime(datetime):
 
 
 spiff_timer.datetime = _SpiffClockDatetime  # type: ignore[misc]
+
+
+def local_iso(value: datetime) -> str:
+    """An instant as staff read it: ISO 8601 in Asia/Shanghai."""
+    return value.astimezone(SHANGHAI).isoformat()

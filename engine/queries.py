@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import assignment, definitions, history, serialization
+from .clock import local_iso
 from .directory import Actor
 from .errors import NotFound
 from .models import Definition, HumanTask, Instance, Timer
@@ -14,7 +15,7 @@ from .runtime import instance_data
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return local_iso(value) if value else None
 
 
 def task_view(task: HumanTask, case_title: str | None = None) -> dict[str, Any]:
@@ -64,6 +65,6 @@ def instance_view(session: Session, instance_id: str) -> dict[str, Any]:
 def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
     if session.get(Instance, instance_id) is None:
         raise NotFound(f"实例 {instance_id} 不存在")
-    return [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
+    return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind,
              "task_name": e.task_name, "data": e.data, "hash": e.hash}
             for e in history.events(session, instance_id)]

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from handlers import registry
 
 from . import assignment, definitions, files, forms, history, projections, serialization
-from .clock import running_at
+from .clock import local_iso, running_at
 from .directory import Actor
 from .errors import Conflict, FormInvalid, HandlerError, InvalidInput, NotEntitled, NotFound, ZhunruError
 from .models import Escalation, FormDefinition, HumanTask, Instance, Notification, Organisation, Timer
@@ -58,7 +58,7 @@ class _HandlerContext:
         self._run.session.add(row)
         self._run.session.flush()
         self.events.append(("escalated", step, {"overdue_unit": overdue_unit, "reported_to": reported_to,
-                                                "due_at": due.isoformat() if due else None}))
+                                                "due_at": local_iso(due) if due else None}))
         return row.id
 
     def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
@@ -67,12 +67,12 @@ class _HandlerContext:
             activity = projections.attached_activity(timer_task)
             if activity is not None and activity.task_spec.bpmn_id == task_name:
                 timer_task._set_internal_data(event_value=new_due.isoformat())
-                moved.append({"timer": timer_task.task_spec.bpmn_id, "old_due": old_due.isoformat(),
-                              "new_due": new_due.isoformat()})
+                moved.append({"timer": timer_task.task_spec.bpmn_id, "old_due": local_iso(old_due),
+                              "new_due": local_iso(new_due)})
         if not moved:
             raise ValidationError(f"环节 {task_name} 当前没有正在计时的时限", "task")
         self.events.append(("deadline_extended", task_name, {"timers": moved, "approved_by": approved_by}))
-        return {"task": task_name, "new_due": new_due.isoformat(), "moved": len(moved)}
+        return {"task": task_name, "new_due": local_iso(new_due), "moved": len(moved)}
 
 
 class _Run:
@@ -251,10 +251,19 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     if not (actor.is_admin or actor.username == instance.started_by
             or (actor.organisation and actor.organisation in _participants(run))):
         raise NotEntitled(f"用户 {actor.username} 不是案件 {instance_id} 的参与单位，不能发送消息")
-    waiting = {e.name for e in run.workflow.waiting_events() if e.event_type == "MessageEventDefinition"}
-    if name not in waiting:
-        raise Conflict(f"实例 {instance_id} 当前不在等待消息 {name} (等待: {', '.join(sorted(waiting)) or '无'})")
-    path = run.advance(lambda: run.workflow.catch(BpmnEvent(MessageEventDefinition(name), payload)))
+    catching = [t for t in run.workflow.get_tasks(state=TaskState.WAITING)
+                if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)]
+    matching = [t for t in catching if t.task_spec.event_definition.name == name]
+    if not matching:
+        waiting = sorted({t.task_spec.event_definition.name for t in catching})
+        raise Conflict(f"实例 {instance_id} 当前不在等待消息 {name} (等待: {', '.join(waiting) or '无'})")
+    schema = form_schema(session, projections.form_key(matching[0].task_spec))
+    if schema is not None:
+        payload, errors = forms.validate(schema, payload, lambda fid: files.exists(session, fid))
+        if errors:
+            raise FormInvalid(name, errors)
+    event = BpmnEvent(matching[0].task_spec.event_definition, payload)
+    path = run.advance(lambda: run.workflow.catch(event))
     run.record("message_received", None, name, {"payload": payload, "path": path})
     return run.save()
 
@@ -283,7 +292,7 @@ def fire_timers(session: Session, instance_id: str, now: datetime) -> list[str]:
         if task.state != TaskState.WAITING:
             fired.append(task.task_spec.bpmn_id)
             run.record("timer_fired", str(task.id), task.task_spec.bpmn_id,
-                       {"due_at": due.isoformat(), "fired_at": now.isoformat(), "path": path})
+                       {"due_at": local_iso(due), "fired_at": local_iso(now), "path": path})
     run.save()
     return fired
 

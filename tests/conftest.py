@@ -1,0 +1,62 @@
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine import definitions, directory, schema
+from engine.clock import SHANGHAI
+from engine.db import make_engine, make_sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("ZHUNRU_TEST_DATABASE_URL")
+
+
+def project_files() -> list[tuple[str, bytes]]:
+    found = sorted(ROOT.glob("forms/*.json")) + sorted(ROOT.glob("processes/*.bpmn"))
+    return [(str(p.relative_to(ROOT)), p.read_bytes()) for p in found]
+
+
+def at(text_: str) -> datetime:
+    """A Shanghai wall-clock time written as staff write it: '2026-02-13 09:30'."""
+    return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'zhunru.db'}"
+
+
+@pytest.fixture
+def db_engine(db_url):
+    engine = make_engine(db_url)
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(db_engine):
+    """A migrated database with the demo organisations and every project definition deployed."""
+    factory = make_sessionmaker(db_engine)
+    with factory() as session, session.begin():
+        directory.load_demo(session, at("2026-01-05 08:00"))
+        definitions.deploy(session, project_files(), "admin", at("2026-01-05 08:00"))
+    return factory
+
+
+@pytest.fixture
+def empty_sessions(db_engine):
+    """A migrated database with only `admin`, nothing deployed."""
+    factory = make_sessionmaker(db_engine)
+    with factory() as session, session.begin():
+        directory.add_user(session, "admin", "管理员", None, ["admin"], at("2026-01-05 08:00"))
+    return factory
