@@ -257,19 +257,20 @@ def _dependency_documents(session: Session, process_ids: set[str]) -> dict[str, 
     return found
 
 
-_CACHE: "OrderedDict[int, LoadedDefinition]" = OrderedDict()
+_CACHE: "OrderedDict[tuple[int, str], LoadedDefinition]" = OrderedDict()
 _CACHE_SIZE = 256
 
 
 def load(session: Session, definition_id: int) -> LoadedDefinition:
-    """The parsed spec of one deployed version; versions never change, so they are cached."""
-    cached = _CACHE.get(definition_id)
+    """The parsed spec of one deployed version; keyed by id and content, as one process may see several databases."""
+    digest = session.scalar(select(Definition.sha256).where(Definition.id == definition_id))
+    if digest is None:
+        raise NotFound(f"流程定义 {definition_id} 不存在")
+    cached = _CACHE.get((definition_id, digest))
     if cached is not None:
-        _CACHE.move_to_end(definition_id)
+        _CACHE.move_to_end((definition_id, digest))
         return cached
     row = session.get(Definition, definition_id)
-    if row is None:
-        raise NotFound(f"流程定义 {definition_id} 不存在")
     documents = [(row.filename, row.xml.encode("utf-8"))]
     pending = list(row.dependencies)
     while pending:
@@ -285,7 +286,7 @@ def load(session: Session, definition_id: int) -> LoadedDefinition:
         lanes=lane_rules(documents[0][1]),
         has_lanes=parser.get_process_parser(row.process_id).has_lanes(),
     )
-    _CACHE[definition_id] = loaded
+    _CACHE[(definition_id, digest)] = loaded
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return loaded

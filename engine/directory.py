@@ -67,9 +67,10 @@ def add_user(session: Session, username: str, display_name: str, organisation_co
              roles: list[str], now: datetime, password_hash: str | None = None) -> User:
     if not username or not username.replace("_", "").replace("-", "").isalnum():
         raise InvalidInput(f"用户名 {username!r} 只能含字母、数字、下划线和连字符")
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise InvalidInput(f"未知角色 {', '.join(unknown)} (可用: {', '.join(ROLES)})")
+    # Besides the standard roles, a role may name a group that lanes without an organisation use.
+    bad = [r for r in roles if not r or any(ch.isspace() for ch in r)]
+    if bad:
+        raise InvalidInput(f"角色名 {bad!r} 无效 (标准角色: {', '.join(ROLES)}; 也可为泳道组名)")
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"用户 {username} 已存在")
     org_id = None

@@ -32,6 +32,14 @@ def _describe(exc: Exception, task: Any) -> str:
     return f"环节 {name} 执行出错: {detail}"
 
 
+def _validation_text(exc: ValidationError) -> str:
+    messages = exc.messages
+    if isinstance(messages, dict):
+        return "; ".join(f"{key}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                         for key, v in messages.items())
+    return "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+
+
 class _HandlerContext:
     """What a service-task handler may touch: the clock, the case and the outbox."""
 
@@ -101,7 +109,7 @@ class _Run:
         try:
             clean = operator.params().load(params)
         except ValidationError as exc:
-            raise HandlerError(operator_name, name, f"参数无效: {exc.messages}") from exc
+            raise HandlerError(operator_name, name, f"参数无效: {_validation_text(exc)}") from exc
         ctx = _HandlerContext(self, task)
         try:
             with self.session.begin_nested():  # a failed handler leaves none of its writes
@@ -109,7 +117,7 @@ class _Run:
         except HandlerError:
             raise
         except ValidationError as exc:
-            raise HandlerError(operator_name, name, str(exc.messages)) from exc
+            raise HandlerError(operator_name, name, _validation_text(exc)) from exc
         except Exception as exc:
             raise HandlerError(operator_name, name, str(exc) or type(exc).__name__) from exc
         self.pending_events.extend(ctx.events)

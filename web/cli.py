@@ -285,7 +285,7 @@ def user_list(as_json: bool) -> None:
 @click.argument("username")
 @click.option("--organisation", help="单位代码")
 @click.option("--role", "roles", multiple=True, default=("handler",), show_default=True,
-              type=click.Choice(sorted(directory.ROLES)))
+              help="handler 经办人 / leader 负责人 / admin 管理员，或泳道组名；可重复")
 @click.option("--name", "display_name", help="姓名")
 @command
 def user_add(username: str, organisation: str | None, roles: tuple[str, ...], display_name: str | None) -> None:

@@ -1,0 +1,104 @@
+"""Deploying definitions: versions, no-op redeploys, and refusals that store nothing."""
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import definitions
+from engine.errors import DefinitionError
+from engine.models import Definition, FormDefinition
+from tests.conftest import ROOT, at
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+PROBE = (FIXTURES / "lanes_timers_messages.bpmn").read_bytes()
+
+
+def deploy(sessions, files):
+    with sessions() as s, s.begin():
+        return definitions.deploy(s, files, "admin", at("2026-03-01 10:00"))
+
+
+def counts(sessions):
+    with sessions() as s:
+        return (s.scalar(select(func.count()).select_from(Definition)),
+                s.scalar(select(func.count()).select_from(FormDefinition)))
+
+
+def test_unchanged_file_makes_no_new_version_and_a_change_does(empty_sessions):
+    first = deploy(empty_sessions, [("probe.bpmn", PROBE)])
+    assert [(d.key, d.version, d.created) for d in first] == [("probe", 1, True)]
+    again = deploy(empty_sessions, [("probe.bpmn", PROBE)])
+    assert [(d.key, d.version, d.created) for d in again] == [("probe", 1, False)]
+    changed = PROBE.replace(b'name="Probe"', b'name="Probe 2"')
+    assert [(d.version, d.created) for d in deploy(empty_sessions, [("probe.bpmn", changed)])] == [(2, True)]
+    with empty_sessions() as s:
+        rows = s.scalars(select(Definition).order_by(Definition.version)).all()
+        assert [r.sha256 for r in rows] == [definitions.sha256(PROBE), definitions.sha256(changed)]
+        assert rows[1].xml == changed.decode()
+
+
+def _refused(sessions, files):
+    before = counts(sessions)
+    with pytest.raises(DefinitionError) as err:
+        deploy(sessions, files)
+    assert counts(sessions) == before
+    return err.value
+
+
+def test_task_outside_every_lane_is_refused(empty_sessions):
+    broken = PROBE.replace(b"<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>", b"")
+    err = _refused(empty_sessions, [("probe.bpmn", broken)])
+    assert [(p.filename, p.element_id) for p in err.problems] == [("probe.bpmn", "approve")]
+    assert "泳道" in str(err)
+
+
+def test_unknown_operator_and_missing_parameter_are_refused(empty_sessions):
+    xml = (ROOT / "processes" / "clue_0137.bpmn").read_bytes()
+    broken = xml.replace(b'serviceTaskOperator id="escalate"', b'serviceTaskOperator id="send_fax"')
+    broken = broken.replace(b'<spiffworkflow:parameter id="organisation" type="any" value="responsible_unit" />', b"")
+    forms = [(str(p.relative_to(ROOT)), p.read_bytes()) for p in sorted((ROOT / "forms").glob("*.json"))]
+    err = _refused(empty_sessions, forms + [("clue_0137.bpmn", broken)])
+    messages = {(p.element_id, p.message) for p in err.problems}
+    assert ("escalate_overdue", "服务任务的 operator 'send_fax' 未注册") in messages
+    assert ("notify_responsible", "operator notify_unit 缺少必填参数 organisation") in messages
+    assert counts(empty_sessions) == (0, 0)  # the valid forms of the same deployment were not stored
+
+
+@pytest.mark.parametrize("script, element", [
+    ("x = = 1", "prepare"),
+    ("x = ().__class__.__bases__", "prepare"),
+])
+def test_script_that_does_not_compile_in_the_sandbox_is_refused(empty_sessions, script, element):
+    broken = re.sub(rb"<bpmn:script>.*?</bpmn:script>", f"<bpmn:script>{script}</bpmn:script>".encode(), PROBE,
+                    flags=re.S)
+    err = _refused(empty_sessions, [("probe.bpmn", broken)])
+    assert err.problems[0].element_id == element and "沙箱" in err.problems[0].message
+
+
+def test_broken_timer_expression_is_refused(empty_sessions):
+    broken = PROBE.replace(b'"P2D"', b'working_deadline(2')
+    err = _refused(empty_sessions, [("probe.bpmn", broken)])
+    assert err.problems[0].element_id == "slow" and "定时器表达式" in err.problems[0].message
+
+
+def test_schema_violation_and_malformed_xml_name_file_and_place(empty_sessions):
+    bad_attr = PROBE.replace(b'<bpmn:userTask id="fill"', b'<bpmn:userTask colour="red" id="fill"')
+    err = _refused(empty_sessions, [("probe.bpmn", bad_attr)])
+    assert err.problems[0].filename == "probe.bpmn" and "BPMN" in err.problems[0].message
+    err = _refused(empty_sessions, [("cut.bpmn", PROBE[:400])])
+    assert err.problems[0].filename == "cut.bpmn" and err.problems[0].element_id.startswith("第")
+
+
+def test_unknown_form_key_and_bad_form_are_refused(empty_sessions):
+    xml = (ROOT / "processes" / "clue_0137.bpmn").read_bytes()
+    err = _refused(empty_sessions, [("clue_0137.bpmn", xml)])
+    assert any(p.element_id == "register" and "表单 clue_register 不存在" in p.message for p in err.problems)
+    bad_form = b'{"components": [{"type": "textfield", "label": "no key"}, {"type": "select", "key": "s"}]}'
+    err = _refused(empty_sessions, [("forms/broken.json", bad_form)])
+    assert {p.message for p in err.problems} >= {"输入组件需要一个由字母、数字、下划线组成的 key", "选择组件需要 values 列表"}
+
+
+def test_one_bad_file_refuses_the_whole_deployment(empty_sessions):
+    broken = PROBE.replace(b'id="probe"', b'id="probe_two"').replace(b"<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>", b"")
+    _refused(empty_sessions, [("probe.bpmn", PROBE), ("probe_two.bpmn", broken)])
