@@ -1,0 +1,100 @@
+"""The `zhunru` command as other tools use it: --json shapes, exit status 2 with one clear line."""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ZHUNRU = str(Path(os.sys.executable).parent / "zhunru")
+
+
+@pytest.fixture
+def cli(db_url, tmp_path):
+    env = {**os.environ, "ZHUNRU_DATABASE_URL": db_url}
+    env.pop("ZHUNRU_NOW", None)
+
+    def run(*args, now=None, expect=0):
+        run_env = {**env, **({"ZHUNRU_NOW": now} if now else {})}
+        result = subprocess.run([ZHUNRU, *args], cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == expect, (args, result.stdout, result.stderr)
+        if expect == 0 and "--json" in args:
+            return json.loads(result.stdout)
+        return result
+
+    run("init", "--demo")
+    return run
+
+
+def test_clue_through_the_command_line(cli, tmp_path):
+    started = cli("start", "clue_0137", "--user", "city_ndrc", "--json", now="2026-02-13T09:30:00+08:00")
+    assert set(started) >= {"instance_id", "process_id", "version"} and started["version"] == 1
+    iid = started["instance_id"]
+    tasks = cli("tasks", "--user", "city_ndrc", "--json")
+    assert [t["task_name"] for t in tasks] == ["register"]
+    assert set(tasks[0]) >= {"task_id", "instance_id", "process_id", "task_name", "title", "lane",
+                             "organisation", "due_at"}
+    assert tasks[0]["lane"] == "市发展改革委" and tasks[0]["organisation"] == "city_ndrc"
+    register = {"source": "national", "summary": "某市直部门限制外地企业资质", "category": "APPROVAL", "region": "临汾市"}
+    done = cli("complete", tasks[0]["task_id"], "--user", "city_ndrc", "--data", json.dumps(register), "--json",
+               now="2026-02-13T09:40:00+08:00")
+    assert done == {"instance_id": iid, "status": "running", "error": None}
+    view = cli("instance", iid, "--json")
+    assert view["status"] == "running" and view["version"] == 1 and view["data"]["category"] == "APPROVAL"
+    assert [t["task_name"] for t in view["ready_tasks"]] == ["transfer"]
+    assert view["waiting_timers"] == [{"task_name": "transfer_deadline", "due_at": "2026-02-15T00:00:00+08:00",
+                                       "attached_to": "transfer"}]
+    assert cli("timers", "fire", "--now", "2026-02-14T23:00:00+08:00", "--json") == {"fired": []}
+    fired = cli("timers", "fire", "--now", "2026-02-15T08:00:00+08:00", "--json")
+    assert fired == {"fired": [{"instance_id": iid, "task_name": "transfer_deadline"}]}
+    history = cli("history", iid, "--json")
+    assert [h["kind"] for h in history][:3] == ["instance_started", "task_completed", "timer_fired"]
+    assert set(history[0]) >= {"seq", "at", "actor", "kind", "task_name", "data"}
+    assert history[1]["actor"] == "city_ndrc" and history[1]["at"] == "2026-02-13T09:40:00+08:00"
+    users = cli("user", "list", "--json")
+    assert {"username": "admin", "organisation": None, "roles": ["admin"]}.items() <= users[0].items()
+    assert any(u["username"] == "county_gov" and u["organisation"] == "county_gov" for u in users)
+
+
+def test_errors_exit_2_with_a_clear_line(cli, tmp_path):
+    bad = cli("start", "no_such_process", "--json", expect=2)
+    assert "no_such_process" in bad.stderr and bad.stdout == ""
+    bad = cli("start", "clue_0137", "--data", "{not json", expect=2)
+    assert "--data" in bad.stderr
+    bad = cli("complete", "nope", "--user", "admin", expect=2)
+    assert "nope" in bad.stderr
+    bad = cli("tasks", "--user", "ghost", expect=2)
+    assert "ghost" in bad.stderr
+    started = cli("start", "clue_0137", "--user", "city_ndrc", "--json")
+    task = cli("tasks", "--user", "city_ndrc", "--json")[0]
+    bad = cli("complete", task["task_id"], "--user", "city_ndrc", "--data", '{"category": "X"}', expect=2)
+    assert "category" in bad.stderr and "summary: 必填" in bad.stderr
+    bad = cli("complete", task["task_id"], "--user", "county_gov", "--data", "{}", expect=2)
+    assert "无权" in bad.stderr
+    assert cli("instance", started["instance_id"], "--json")["ready_tasks"][0]["task_id"] == task["task_id"]
+
+
+def test_deploy_refuses_invalid_diagram_naming_file_and_element(cli, tmp_path):
+    broken = tmp_path / "broken.bpmn"
+    xml = (FIXTURES / "lanes_timers_messages.bpmn").read_text()
+    broken.write_text(xml.replace("<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>", ""))
+    result = cli("deploy", str(broken), expect=2)
+    assert "broken.bpmn" in result.stderr and "approve" in result.stderr
+    assert "probe" not in [p["process_id"] for p in cli("processes", "--json")]
+    good = tmp_path / "probe.bpmn"
+    good.write_text(xml)
+    assert cli("deploy", str(good), "--json") == [{"kind": "process", "id": "probe", "version": 1, "created": True}]
+    assert cli("deploy", str(good), "--json")[0]["created"] is False
+
+
+def test_evidence_file_upload_and_refusal(cli, tmp_path):
+    pdf = tmp_path / "evidence.pdf"
+    pdf.write_bytes(b"%PDF-1.4 evidence")
+    stored = cli("file", "add", str(pdf), "--json")
+    assert stored["size"] == 17 and len(stored["sha256"]) == 64
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ")
+    assert "不允许" in cli("file", "add", str(exe), expect=2).stderr
