@@ -24,6 +24,7 @@ run: setup
 	$(BIN)/zhunru serve
 
 test: $(STAMP_PY) $(STAMP_NPM)
+	$(BIN)/ruff check engine handlers web tests benchmarks
 	$(BIN)/python -m pytest -q
 
 test-postgres: $(STAMP_PY)

@@ -10,7 +10,6 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
@@ -178,7 +177,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
     problems: list[Problem] = []
     form_files = [(n, c) for n, c in files if n.endswith(".json")]
     bpmn_files = [(n, c) for n, c in files if not n.endswith(".json")]
-    new_forms: dict[str, tuple[str, bytes, dict]] = {}
+    new_forms: dict[str, tuple[bytes, dict]] = {}
     for filename, content in form_files:
         try:
             schema = json.loads(content)
@@ -186,7 +185,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
             problems.append(Problem(filename, None, f"不是有效的 JSON: {exc}"))
             continue
         problems += [Problem(filename, where, msg) for where, msg in forms.check_schema(schema)]
-        new_forms[form_key_of(filename)] = (filename, content, schema)
+        new_forms[form_key_of(filename)] = (content, schema)
     form_keys = set(new_forms) | set(session.scalars(select(FormDefinition.form_key).distinct()))
 
     parser, parse_problems = _parse(bpmn_files, validate=True)
@@ -211,7 +210,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         raise DefinitionError(problems)
 
     deployed = []
-    for key, (filename, content, schema) in new_forms.items():
+    for key, (content, schema) in new_forms.items():
         digest = sha256(content)
         latest = _latest(session, FormDefinition, FormDefinition.form_key, key)
         if latest is not None and latest.sha256 == digest:

@@ -33,7 +33,8 @@ def store(session: Session, filename: str, content: bytes, actor: str, now: date
     if len(content) > MAX_SIZE:
         raise InvalidInput(f"文件 {filename} 超过 {MAX_SIZE // (1024 * 1024)} MB 上限")
     if content_type not in ALLOWED_TYPES:
-        raise InvalidInput(f"文件 {filename} 的类型 {content_type} 不允许 (可上传 PDF、图片、Office 文档、OFD、文本、ZIP)")
+        raise InvalidInput(
+            f"文件 {filename} 的类型 {content_type} 不允许 (可上传 PDF、图片、Office 文档、OFD、文本、ZIP)")
     row = StoredFile(id=uuid.uuid4().hex, sha256=hashlib.sha256(content).hexdigest(), filename=filename,
                      content_type=content_type, size=len(content), content=content, uploaded_by=actor,
                      uploaded_at=now)

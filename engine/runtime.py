@@ -288,7 +288,7 @@ def due_instances(session: Session, now: datetime, limit: int = 100) -> list[str
 def fire_timers(session: Session, instance_id: str, now: datetime) -> list[str]:
     """Fire what is due on one instance; returns the timer elements that fired."""
     instance = _lock_instance(session, instance_id)
-    if instance.status not in ("running",):
+    if instance.status != "running":
         return []
     run = _Run(session, instance, now, "system")
     waiting = {t.id: (t, due) for t, due in projections.waiting_timers(run.workflow) if due < now}

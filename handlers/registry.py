@@ -47,7 +47,8 @@ class Operator:
 def operators() -> dict[str, Operator]:
     """Every module in this package that defines OPERATOR, keyed by operator name."""
     found: dict[str, Operator] = {}
-    for info in pkgutil.iter_modules(importlib.import_module("handlers").__path__):
+    package = importlib.import_module(__package__)
+    for info in pkgutil.iter_modules(package.__path__):
         if info.name == "registry":
             continue
         module = importlib.import_module(f"handlers.{info.name}")

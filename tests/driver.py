@@ -80,7 +80,8 @@ def snapshot(sessions: sessionmaker[Session]) -> dict[str, Any]:
         return {
             "instances": [(i.id, i.status, i.state, i.row_version, i.event_seq, i.event_hash)
                           for i in s.scalars(select(Instance).order_by(Instance.id))],
-            "tasks": [(t.id, t.task_name, t.organisation, t.due_at) for t in s.scalars(select(HumanTask).order_by(HumanTask.id))],
+            "tasks": [(t.id, t.task_name, t.organisation, t.due_at)
+                      for t in s.scalars(select(HumanTask).order_by(HumanTask.id))],
             "timers": [(t.id, t.due_at) for t in s.scalars(select(Timer).order_by(Timer.id))],
             "events": s.scalar(select(func.count()).select_from(Event)),
             "notifications": s.scalar(select(func.count()).select_from(Notification)),

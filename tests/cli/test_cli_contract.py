@@ -38,7 +38,8 @@ def test_clue_through_the_command_line(cli, tmp_path):
     assert set(tasks[0]) >= {"task_id", "instance_id", "process_id", "task_name", "title", "lane",
                              "organisation", "due_at"}
     assert tasks[0]["lane"] == "市发展改革委" and tasks[0]["organisation"] == "city_ndrc"
-    register = {"source": "national", "summary": "某市直部门限制外地企业资质", "category": "APPROVAL", "region": "临汾市"}
+    register = {"source": "national", "summary": "某市直部门限制外地企业资质", "category": "APPROVAL",
+                "region": "临汾市"}
     done = cli("complete", tasks[0]["task_id"], "--user", "city_ndrc", "--data", json.dumps(register), "--json",
                now="2026-02-13T09:40:00+08:00")
     assert done == {"instance_id": iid, "status": "running", "error": None}

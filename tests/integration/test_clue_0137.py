@@ -10,7 +10,8 @@ REGISTER = {"source": "province", "source_ref": "晋发改体改函〔2026〕12�
             "summary": "某县要求外地企业在本地设立分公司方可参与招投标", "category": "HIDDEN_BARRIER",
             "region": "襄垣县"}
 VERIFY_YES = {"verification": "经核查，县住建局招标文件设置了本地注册要求。", "violation_found": "yes",
-              "responsible_unit": "county_approval_bureau", "rectification_opinion": "删除本地注册条款，重新发布招标文件。"}
+              "responsible_unit": "county_approval_bureau",
+              "rectification_opinion": "删除本地注册条款，重新发布招标文件。"}
 
 
 def received_and_transferred(sessions, received="2026-02-13 09:30", transferred="2026-02-14 10:00"):

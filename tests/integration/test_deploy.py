@@ -96,9 +96,25 @@ def test_unknown_form_key_and_bad_form_are_refused(empty_sessions):
     assert any(p.element_id == "register" and "表单 clue_register 不存在" in p.message for p in err.problems)
     bad_form = b'{"components": [{"type": "textfield", "label": "no key"}, {"type": "select", "key": "s"}]}'
     err = _refused(empty_sessions, [("forms/broken.json", bad_form)])
-    assert {p.message for p in err.problems} >= {"输入组件需要一个由字母、数字、下划线组成的 key", "选择组件需要 values 列表"}
+    expected = {"输入组件需要一个由字母、数字、下划线组成的 key", "选择组件需要 values 列表"}
+    assert {p.message for p in err.problems} >= expected
 
 
 def test_one_bad_file_refuses_the_whole_deployment(empty_sessions):
-    broken = PROBE.replace(b'id="probe"', b'id="probe_two"').replace(b"<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>", b"")
+    broken = PROBE.replace(b'id="probe"', b'id="probe_two"')
+    broken = broken.replace(b"<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>", b"")
     _refused(empty_sessions, [("probe.bpmn", PROBE), ("probe_two.bpmn", broken)])
+
+
+def test_running_instances_keep_their_version(sessions):
+    from tests.driver import Case
+
+    deploy(sessions, [("probe.bpmn", PROBE)])
+    old = Case(sessions, "probe", "admin", at("2026-03-02 09:00"), {"numbers": [1], "amount": 5})
+    renamed = PROBE.replace(b'name="Fill in"', b'name="Fill in (v2)"')
+    assert deploy(sessions, [("probe.bpmn", renamed)])[0].version == 2
+    new = Case(sessions, "probe", "admin", at("2026-03-02 09:05"), {"numbers": [1], "amount": 5})
+    assert (old.view()["version"], new.view()["version"]) == (1, 2)
+    assert old.task("fill")["title"] == "Fill in" and new.task("fill")["title"] == "Fill in (v2)"
+    old.complete("fill", "admin", at("2026-03-02 10:00"))
+    assert old.view()["version"] == 1 and old.ready() == ["review"]

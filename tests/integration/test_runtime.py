@@ -31,7 +31,8 @@ SERVICE_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
         <spiffworkflow:parameter id="title" type="str" value="&quot;hello&quot;" />
       </spiffworkflow:parameters></spiffworkflow:serviceTaskOperator></bpmn:extensionElements>
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
-    <bpmn:userTask id="after" name="After"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="after" name="After">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="go" />
     <bpmn:sequenceFlow id="f2" sourceRef="go" targetRef="call" />
@@ -43,7 +44,8 @@ SERVICE_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 
 def deploy(sessions, name, xml):
     with sessions() as s, s.begin():
-        definitions.deploy(s, [(name, xml.encode() if isinstance(xml, str) else xml)], "admin", at("2026-03-01 08:00"))
+        content = xml.encode() if isinstance(xml, str) else xml
+        definitions.deploy(s, [(name, content)], "admin", at("2026-03-01 08:00"))
 
 
 def add_user(sessions, username, roles, organisation=None):
@@ -82,7 +84,8 @@ def test_ordinary_python_runs_in_the_sandbox_and_escapes_do_not(sessions):
     case = Case(sessions, "probe", "admin", at("2026-03-02 09:00"), {"numbers": [1, 2, 3], "amount": 5})
     data = case.view()["data"]
     assert (data["total"], data["label"], data["items"]) == (6, "total=6", [4, 6])
-    escape = PROBE.replace(b"total = 0\n", b"total = 0\nopen('/etc/passwd')\n").replace(b'id="probe"', b'id="probe_escape"')
+    escape = PROBE.replace(b"total = 0\n", b"total = 0\nopen('/etc/passwd')\n")
+    escape = escape.replace(b'id="probe"', b'id="probe_escape"')
     deploy(sessions, "probe_escape.bpmn", escape)
     bad = Case(sessions, "probe_escape", "admin", at("2026-03-02 09:00"), {"numbers": [1], "amount": 5})
     view = bad.view()
@@ -139,7 +142,8 @@ from handlers import registry
 def handle(params, ctx):
     ctx.notify(params["organisation"], params["title"], "half-done")
     os._exit(3)
-registry.operators()["notify_unit"] = registry.Operator("notify_unit", "crash", registry.get("notify_unit").params, handle)
+params = registry.get("notify_unit").params
+registry.operators()["notify_unit"] = registry.Operator("notify_unit", "crash", params, handle)
 sessions = make_sessionmaker(make_engine(sys.argv[1]))
 with sessions() as s, s.begin():
     runtime.complete_task(s, sys.argv[2], {}, directory.actor(s, "admin"), system_now())

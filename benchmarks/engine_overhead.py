@@ -1,0 +1,85 @@
+"""The 0137 happy path through the engine (SQLite file, history on) against SpiffWorkflow alone in memory."""
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+
+from engine import definitions, directory, files, runtime, schema
+from engine.clock import SHANGHAI, running_at
+from engine.db import make_engine, make_sessionmaker
+from engine.models import HumanTask
+from engine.sandbox import DIAGRAM_FUNCTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+START = __import__("datetime").datetime(2026, 2, 13, 9, 30, tzinfo=SHANGHAI)
+STEPS = [
+    ("register", "city_ndrc", {"source": "province", "summary": "要求外地企业在本地设立分公司",
+                               "category": "HIDDEN_BARRIER", "region": "襄垣县"}),
+    ("transfer", "city_ndrc", {"competent_unit": "county_gov"}),
+    ("verify", "county_gov", {"verification": "经核查存在本地注册要求。", "violation_found": "yes",
+                              "responsible_unit": "county_approval_bureau", "rectification_opinion": "删除条款。"}),
+    ("rectify", "county_approval_bureau", {"rectification_report": "已删除本地注册条款。", "evidence": None}),
+    ("check_report", "city_ndrc", {"report_decision": "complete", "check_opinion": "同意销号。"}),
+]
+
+
+class _RawEnvironment(TaskDataEnvironment):
+    def call_service(self, context, operation_name=None, operation_params=None, **kwargs):
+        return json.dumps({"ok": True})
+
+
+def raw_per_second(n: int) -> float:
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(ROOT / "processes" / "clue_0137.bpmn"))
+    spec, subs = parser.get_spec("clue_0137"), parser.get_subprocess_specs("clue_0137")
+    engine = PythonScriptEngine(environment=_RawEnvironment(dict(DIAGRAM_FUNCTIONS)))
+    began = time.perf_counter()
+    with running_at(START):
+        for _ in range(n):
+            wf = BpmnWorkflow(spec, subs, script_engine=engine)
+            wf.do_engine_steps()
+            for name, _user, data in STEPS:
+                task = wf.get_tasks(state=TaskState.READY, manual=True, spec_name=name)[0]
+                task.data.update({k: (v if v is not None else ["f"]) for k, v in data.items()})
+                task.run()
+                wf.do_engine_steps()
+            assert wf.is_completed()
+    return n / (time.perf_counter() - began)
+
+
+def engine_per_second(n: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = make_engine(f"sqlite:///{tmp}/bench.db")
+        schema.upgrade(db)
+        sessions = make_sessionmaker(db)
+        with sessions() as s, s.begin():
+            directory.load_demo(s, START)
+            found = sorted(ROOT.glob("forms/*.json")) + sorted(ROOT.glob("processes/*.bpmn"))
+            definitions.deploy(s, [(p.name, p.read_bytes()) for p in found], "admin", START)
+            actors = {u: directory.actor(s, u) for u in ("city_ndrc", "county_gov", "county_approval_bureau")}
+            evidence = files.store(s, "e.pdf", b"%PDF-1.4", "admin", START).id
+        began = time.perf_counter()
+        for _ in range(n):
+            with sessions() as s, s.begin():
+                iid = runtime.start_instance(s, "clue_0137", {}, actors["city_ndrc"], START).id
+            for name, user, data in STEPS:
+                with sessions() as s, s.begin():
+                    task_id = s.query(HumanTask.id).filter_by(instance_id=iid, task_name=name).scalar()
+                    payload = {k: (v if v is not None else [evidence]) for k, v in data.items()}
+                    status = runtime.complete_task(s, task_id, payload, actors[user], START).status
+            assert status == "completed"
+        rate = n / (time.perf_counter() - began)
+        db.dispose()
+        return rate
+
+
+def run(quick: bool) -> dict[str, float]:
+    n = 30 if quick else 200
+    raw = raw_per_second(n)
+    eng = engine_per_second(n)
+    return {"engine_per_s": round(eng, 1), "raw_per_s": round(raw, 1), "engine_vs_raw": round(eng / raw, 3)}
