@@ -124,16 +124,17 @@ def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set
     problems = []
     try:
         spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id, require_call_activity_specs=False)
     except ValidationException as exc:
         return [Problem(exc.file_name or filename, exc.id or None, str(exc))]
     except SpiffWorkflowException as exc:
         return [Problem(filename, None, str(exc))]
     process_parser = parser.get_process_parser(process_id)
     has_lanes = process_parser.has_lanes()
-    for sub_id, sub in subprocess_specs.items():
-        if sub is None:
-            problems.append(Problem(filename, sub_id, f"调用的流程 {sub_id} 未部署"))
+    for task_spec in spec.task_specs.values():
+        called = getattr(task_spec, "spec", None)
+        if isinstance(called, str) and called in subprocess_specs and subprocess_specs[called] is None:
+            problems.append(Problem(filename, task_spec.bpmn_id, f"调用的流程 {called} 未部署，请先部署或一并部署"))
     for proc_spec in [spec, *(s for s in subprocess_specs.values() if s is not None)]:
         for task_spec in proc_spec.task_specs.values():
             element = getattr(task_spec, "bpmn_id", None)

@@ -118,3 +118,40 @@ def test_running_instances_keep_their_version(sessions):
     assert old.task("fill")["title"] == "Fill in" and new.task("fill")["title"] == "Fill in (v2)"
     old.complete("fill", "admin", at("2026-03-02 10:00"))
     assert old.view()["version"] == 1 and old.ready() == ["review"]
+
+
+PARENT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="dp" targetNamespace="http://x">
+  <bpmn:process id="parent" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>a</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:callActivity id="call_child" calledElement="child"><bpmn:incoming>a</bpmn:incoming>
+      <bpmn:outgoing>b</bpmn:outgoing></bpmn:callActivity>
+    <bpmn:endEvent id="e"><bpmn:incoming>b</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="call_child" />
+    <bpmn:sequenceFlow id="b" sourceRef="call_child" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+CHILD = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="dc" targetNamespace="http://x">
+  <bpmn:process id="child" isExecutable="true">
+    <bpmn:startEvent id="cs"><bpmn:outgoing>x</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="inside"><bpmn:incoming>x</bpmn:incoming><bpmn:outgoing>y</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="ce"><bpmn:incoming>y</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="x" sourceRef="cs" targetRef="inside" />
+    <bpmn:sequenceFlow id="y" sourceRef="inside" targetRef="ce" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_call_activity_needs_the_called_process_and_runs_it_at_its_deployed_version(sessions):
+    from tests.driver import Case
+
+    err = _refused(sessions, [("parent.bpmn", PARENT)])
+    assert [(p.element_id, p.message) for p in err.problems] == [
+        ("call_child", "调用的流程 child 未部署，请先部署或一并部署")]
+    deploy(sessions, [("child.bpmn", CHILD)])
+    deploy(sessions, [("parent.bpmn", PARENT)])  # the child comes from the database
+    case = Case(sessions, "parent", "admin", at("2026-03-02 09:00"), {"n": 1})
+    assert case.ready() == ["inside"]
+    assert case.complete("inside", "admin", at("2026-03-02 09:30"), {"done": True}) == "completed"
+    assert case.view()["data"] == {"n": 1, "done": True}
