@@ -2,6 +2,7 @@
 import json
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -16,7 +17,7 @@ from engine.models import HumanTask
 from engine.sandbox import DIAGRAM_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-START = __import__("datetime").datetime(2026, 2, 13, 9, 30, tzinfo=SHANGHAI)
+START = datetime(2026, 2, 13, 9, 30, tzinfo=SHANGHAI)
 STEPS = [
     ("register", "city_ndrc", {"source": "province", "summary": "要求外地企业在本地设立分公司",
                                "category": "HIDDEN_BARRIER", "region": "襄垣县"}),
@@ -59,8 +60,7 @@ def engine_per_second(n: int) -> float:
         sessions = make_sessionmaker(db)
         with sessions() as s, s.begin():
             directory.load_demo(s, START)
-            found = sorted(ROOT.glob("forms/*.json")) + sorted(ROOT.glob("processes/*.bpmn"))
-            definitions.deploy(s, [(p.name, p.read_bytes()) for p in found], "admin", START)
+            definitions.deploy(s, definitions.project_files(ROOT), "admin", START)
             actors = {u: directory.actor(s, u) for u in ("city_ndrc", "county_gov", "county_approval_bureau")}
             evidence = files.store(s, "e.pdf", b"%PDF-1.4", "admin", START).id
         began = time.perf_counter()

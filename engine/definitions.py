@@ -67,6 +67,12 @@ def form_key_of(filename: str) -> str:
     return name.removesuffix(".json").removesuffix(".form")
 
 
+def project_files(root: Path) -> list[tuple[str, bytes]]:
+    """A project's forms and diagrams, forms first so the diagrams' form keys resolve in one deployment."""
+    found = sorted(root.glob("forms/*.json")) + sorted(root.glob("processes/*.bpmn"))
+    return [(str(p.relative_to(root)), p.read_bytes()) for p in found]
+
+
 def lane_rules(xml: bytes) -> dict[str, LaneRule]:
     """Lane name → rule, from spiffworkflow properties on each lane."""
     root = etree.fromstring(xml)

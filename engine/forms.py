@@ -146,7 +146,7 @@ def validate(schema: dict[str, Any], data: dict[str, Any],
     clean: dict[str, Any] = {}
     for key, comp in inputs.items():
         hide = (comp.get("conditional") or {}).get("hide")
-        if hide and _hidden_predicate(hide)({**data}):
+        if hide and _hidden_predicate(hide)(data):
             continue
         value = data.get(key)
         if comp.get("readonly") or comp.get("disabled"):

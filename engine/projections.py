@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -61,6 +62,12 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Any, datetime]]:
         if due is not None:
             found.append((task, due))
     return found
+
+
+def waiting_message_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    """Catch events and receive tasks currently waiting for a message."""
+    return [t for t in workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)]
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:

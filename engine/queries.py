@@ -6,7 +6,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import assignment, definitions, history, serialization
+from . import assignment, definitions, history, projections, serialization
 from .clock import local_iso
 from .directory import Actor
 from .errors import NotFound
@@ -44,8 +44,8 @@ def instance_view(session: Session, instance_id: str) -> dict[str, Any]:
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                             .order_by(HumanTask.created_at, HumanTask.id))
     timers = session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))
-    waiting_messages = sorted({e.name for e in workflow.waiting_events()
-                               if e.event_type == "MessageEventDefinition"})
+    waiting_messages = sorted({t.task_spec.event_definition.name
+                               for t in projections.waiting_message_tasks(workflow)})
     return {
         "instance_id": instance.id, "process_id": instance.process_id, "version": definition.version,
         "status": instance.status, "title": instance.title, "started_by": instance.started_by,

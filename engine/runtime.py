@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -188,7 +187,7 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     row = definitions.latest_definition(session, process_id)
     definition = definitions.load(session, row.id)
     instance = Instance(id=uuid.uuid4().hex, process_id=process_id, definition_id=row.id, status="running",
-                        title=str(data.get("case_title") or f"{definition.name}"), state="",
+                        title=str(data.get("case_title") or definition.name), state="",
                         started_by=actor.username, started_at=now, updated_at=now,
                         event_seq=0, event_hash=history.GENESIS)
     session.add(instance)
@@ -259,8 +258,7 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     if not (actor.is_admin or actor.username == instance.started_by
             or (actor.organisation and actor.organisation in _participants(run))):
         raise NotEntitled(f"用户 {actor.username} 不是案件 {instance_id} 的参与单位，不能发送消息")
-    catching = [t for t in run.workflow.get_tasks(state=TaskState.WAITING)
-                if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)]
+    catching = projections.waiting_message_tasks(run.workflow)
     matching = [t for t in catching if t.task_spec.event_definition.name == name]
     if not matching:
         waiting = sorted({t.task_spec.event_definition.name for t in catching})

@@ -13,11 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("ZHUNRU_TEST_DATABASE_URL")
 
 
-def project_files() -> list[tuple[str, bytes]]:
-    found = sorted(ROOT.glob("forms/*.json")) + sorted(ROOT.glob("processes/*.bpmn"))
-    return [(str(p.relative_to(ROOT)), p.read_bytes()) for p in found]
-
-
 def at(text_: str) -> datetime:
     """A Shanghai wall-clock time written as staff write it: '2026-02-13 09:30'."""
     return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
@@ -49,7 +44,7 @@ def sessions(db_engine):
     factory = make_sessionmaker(db_engine)
     with factory() as session, session.begin():
         directory.load_demo(session, at("2026-01-05 08:00"))
-        definitions.deploy(session, project_files(), "admin", at("2026-01-05 08:00"))
+        definitions.deploy(session, definitions.project_files(ROOT), "admin", at("2026-01-05 08:00"))
     return factory
 
 

@@ -100,15 +100,10 @@ def init(demo: bool) -> None:
             directory.load_demo(session, now)
         elif directory.actor_or_none(session, "admin") is None:
             directory.add_user(session, "admin", "系统管理员", None, ["admin"], now)
-        deployed = definitions.deploy(session, _project_files(), "admin", now)
+        deployed = definitions.deploy(session, definitions.project_files(PROJECT_ROOT), "admin", now)
     for d in deployed:
         state_text = "新版本" if d.created else "未变化"
         click.echo(f"{'流程' if d.kind == 'process' else '表单'} {d.key} v{d.version} ({state_text})")
-
-
-def _project_files() -> list[tuple[str, bytes]]:
-    found = sorted(PROJECT_ROOT.glob("forms/*.json")) + sorted(PROJECT_ROOT.glob("processes/*.bpmn"))
-    return [(str(p.relative_to(PROJECT_ROOT)), p.read_bytes()) for p in found]
 
 
 @main.command(help="部署 BPMN 流程 (.bpmn) 与表单 (.json)；未变化的文件不产生新版本")

@@ -1,4 +1,6 @@
 """DOMAIN.md check values: working days with holidays and make-up days, Asia/Shanghai."""
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from engine import calendar
@@ -14,13 +16,12 @@ from tests.conftest import at
 ])
 def test_working_deadline_check_values(received, n, last_day):
     deadline = calendar.working_deadline(at(received), n)
-    assert deadline.due_at == at(f"{last_day} 00:00") + __import__("datetime").timedelta(days=1)
+    assert deadline.due_at == at(f"{last_day} 00:00") + timedelta(days=1)
     assert deadline.provisional is False
 
 
 def test_receipt_late_at_night_utc_counts_from_the_shanghai_day():
     # 2026-02-12 17:00 UTC is already Fri 02-13 01:00 in Shanghai.
-    from datetime import UTC, datetime
     assert calendar.working_deadline(datetime(2026, 2, 12, 17, 0, tzinfo=UTC), 1).due_at == at("2026-02-15 00:00")
 
 
