@@ -1,10 +1,19 @@
-"""Working days under Chinese law: statutory holidays, make-up workdays, deadlines."""
-from dataclasses import dataclass
+"""Working days under Chinese law: statutory holidays, make-up workdays, deadlines.
+
+Pure arithmetic over a `WorkCalendar` snapshot; the holiday table itself lives in `holidays.py`.
+"""
+import contextvars
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 import chinese_calendar
 
 from .clock import SHANGHAI
+
+HOLIDAY, WORKDAY = "holiday", "workday"
 
 
 @dataclass(frozen=True)
@@ -13,42 +22,105 @@ class Deadline:
     provisional: bool  # a year without an official holiday schedule was counted Monday–Friday
 
 
-def is_workday(day: date) -> tuple[bool, bool]:
-    """Whether `day` is a working day, and whether that answer is provisional (year not covered)."""
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Holidays and make-up workdays of the loaded years; other days follow Monday–Friday."""
+
+    days: Mapping[date, str] = field(default_factory=dict)  # date -> HOLIDAY | WORKDAY
+    years: frozenset[int] = frozenset()
+    close_of_business: time | None = None  # None: 24:00 (Civil Code art. 203)
+
+    def is_workday(self, day: date) -> tuple[bool, bool]:
+        """Whether `day` is a working day, and whether that answer is provisional (year not loaded)."""
+        kind = self.days.get(day)
+        if kind is not None:
+            return kind == WORKDAY, False
+        return day.weekday() < 5, day.year not in self.years
+
+    def end_of(self, day: date) -> datetime:
+        """When a deadline whose last day is `day` ends: close of business, else 24:00, Asia/Shanghai."""
+        if self.close_of_business is None:
+            return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI)
+        return datetime.combine(day, self.close_of_business, SHANGHAI)
+
+    def working_deadline(self, received: datetime, n: int) -> Deadline:
+        """End of the n-th working day after the day of receipt (Civil Code art. 201; AL Law art. 82)."""
+        if n < 0:
+            raise ValueError(f"工作日数不能为负数: {n}")
+        day = received.astimezone(SHANGHAI).date()
+        provisional = False
+        counted = 0
+        while counted < n:
+            day += timedelta(days=1)
+            working, unsure = self.is_workday(day)
+            provisional |= unsure
+            counted += working
+        return Deadline(self.end_of(day), provisional)
+
+    def calendar_deadline(self, received: datetime, n: int) -> Deadline:
+        """n calendar days after receipt; a last day that is a holiday moves to the next working day
+        (Civil Code art. 203)."""
+        if n < 0:
+            raise ValueError(f"自然日数不能为负数: {n}")
+        day = received.astimezone(SHANGHAI).date() + timedelta(days=n)
+        working, provisional = self.is_workday(day)
+        while not working:
+            day += timedelta(days=1)
+            working, unsure = self.is_workday(day)
+            provisional |= unsure
+        return Deadline(self.end_of(day), provisional)
+
+    def end_of_date(self, day: date) -> datetime:
+        """End of a day a person chose (an approved extension); a holiday moves it to the next working day."""
+        while not self.is_workday(day)[0]:
+            day += timedelta(days=1)
+        return self.end_of(day)
+
+    def reminder_at(self, due: datetime) -> datetime:
+        """Start of the last working day before `due`: from then on the step is due within a working day."""
+        day = (due - timedelta(microseconds=1)).astimezone(SHANGHAI).date()
+        for _ in range(60):
+            if self.is_workday(day)[0]:
+                break
+            day -= timedelta(days=1)
+        return datetime.combine(day, time(0), SHANGHAI)
+
+    def provisional_between(self, received: datetime, due: datetime) -> bool:
+        """Whether any day counted for a deadline lies in a year that is not loaded."""
+        first = received.astimezone(SHANGHAI).year
+        last = due.astimezone(SHANGHAI).year
+        return any(year not in self.years for year in range(first, last + 1))
+
+
+@cache
+def packaged() -> WorkCalendar:
+    """The schedules published in the `chinese-calendar` package (the database's seed)."""
+    days = {d: HOLIDAY for d in chinese_calendar.constants.holidays}
+    days.update({d: WORKDAY for d in chinese_calendar.constants.workdays})
+    years = frozenset(range(min(days).year, max(days).year + 1))
+    return WorkCalendar(days, years)
+
+
+_current: contextvars.ContextVar[WorkCalendar | None] = contextvars.ContextVar("zhunru_calendar", default=None)
+
+
+def current() -> WorkCalendar:
+    """The calendar of the command being run (set by `using`), else the packaged schedules."""
+    return _current.get() or packaged()
+
+
+@contextmanager
+def using(calendar: WorkCalendar) -> Iterator[None]:
+    token = _current.set(calendar)
     try:
-        return chinese_calendar.is_workday(day), False
-    except NotImplementedError:
-        return day.weekday() < 5, True
-
-
-def _end_of(day: date) -> datetime:
-    # DOMAIN: a deadline ends at 24:00 of its last day (Civil Code art. 203), Asia/Shanghai.
-    return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI)
+        yield
+    finally:
+        _current.reset(token)
 
 
 def working_deadline(received: datetime, n: int) -> Deadline:
-    """End of the n-th working day after the day of receipt (Civil Code art. 201; AL Law art. 82)."""
-    if n < 0:
-        raise ValueError(f"working days must not be negative: {n}")
-    day = received.astimezone(SHANGHAI).date()
-    provisional = False
-    counted = 0
-    while counted < n:
-        day += timedelta(days=1)
-        working, unsure = is_workday(day)
-        provisional |= unsure
-        counted += working
-    return Deadline(_end_of(day), provisional)
+    return current().working_deadline(received, n)
 
 
 def calendar_deadline(received: datetime, n: int) -> Deadline:
-    """n calendar days after receipt; a last day that is not a working day moves to the next one."""
-    if n < 0:
-        raise ValueError(f"calendar days must not be negative: {n}")
-    day = received.astimezone(SHANGHAI).date() + timedelta(days=n)
-    working, provisional = is_workday(day)
-    while not working:
-        day += timedelta(days=1)
-        working, unsure = is_workday(day)
-        provisional |= unsure
-    return Deadline(_end_of(day), provisional)
+    return current().calendar_deadline(received, n)

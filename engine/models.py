@@ -1,9 +1,11 @@
 """Database tables: definitions, instance state with its projections, history, organisations."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -124,6 +126,9 @@ class HumanTask(Base):
     form_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # counted Monday–Friday
+    remind_at: Mapped[datetime | None]  # from then on the card is yellow (due within a working day)
+    reminded_at: Mapped[datetime | None]  # when the 催办 reminder went out
     __table_args__ = (
         Index("ix_human_task_org_due", "organisation", "due_at"),
         Index("ix_human_task_assignee_due", "assignee", "due_at"),
@@ -131,14 +136,53 @@ class HumanTask(Base):
 
 
 class Timer(Base):
-    """Projection: one row per waiting timer event, indexed by when it falls due."""
+    """Projection: one row per waiting timer event or pending reminder, indexed by when it falls due."""
 
     __tablename__ = "timer"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # Spiff task id
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Spiff task id; "remind:" + task id
     instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="event")  # event | reminder
     task_name: Mapped[str] = mapped_column(String(200))
     attached_to: Mapped[str | None] = mapped_column(String(200))  # the activity a boundary timer guards
     due_at: Mapped[datetime] = mapped_column(index=True)
+    # How the deadline was computed, so it can be recomputed when a holiday year is imported.
+    rule: Mapped[str | None] = mapped_column(String(16))  # working | calendar
+    rule_days: Mapped[int | None]
+    received_at: Mapped[datetime | None]
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Firing that failed is retried with backoff and shows as an incident meanwhile.
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CalendarYear(Base):
+    """A year whose official holiday schedule is loaded; days of other years count Monday–Friday."""
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[datetime]
+    loaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class CalendarDay(Base):
+    """A statutory holiday or a make-up workday (调休上班日) of a loaded year."""
+
+    __tablename__ = "calendar_day"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # holiday | workday
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Setting(Base):
+    """Local practice that is not national law, e.g. the close-of-business time."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1000))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
 
 
 class Event(Base):

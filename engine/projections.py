@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import assignment
+from .calendar import WorkCalendar
 from .definitions import LoadedDefinition
 from .models import HumanTask, Instance, Timer
 
@@ -82,29 +83,49 @@ def form_key(spec: Any) -> str | None:
     return ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get("formKey")
 
 
-def sync(session: Session, instance: Instance, definition: LoadedDefinition, workflow: BpmnWorkflow,
-         now: datetime, known_organisations: set[str]) -> None:
-    """Rewrite this instance's rows to match the workflow, in the command's transaction."""
-    timers = waiting_timers(workflow)
-    deadline_of: dict[Any, datetime] = {}
-    wanted_timers = {}
-    for task, due in timers:
-        activity = attached_activity(task)
-        if activity is not None:
-            deadline_of[activity.id] = min(due, deadline_of.get(activity.id, due))
-        wanted_timers[str(task.id)] = (task, due, activity.task_spec.bpmn_id if activity else None)
+LAPSED = "lapsed_deadline"  # internal data of an activity whose boundary deadline has passed
+REMINDER_PREFIX = "remind:"
 
-    existing = {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
-    for timer_id, row in existing.items():
-        if timer_id not in wanted_timers:
-            session.delete(row)
-    for timer_id, (task, due, attached) in wanted_timers.items():
-        row = existing.get(timer_id)
-        if row is None:
-            session.add(Timer(id=timer_id, instance_id=instance.id, task_name=task.task_spec.bpmn_id or
-                              task.task_spec.name, attached_to=attached, due_at=due))
-        elif row.due_at != due:
-            row.due_at = due
+
+def deadline_basis(task: Any, due: datetime) -> dict[str, Any] | None:
+    """How a timer's deadline was counted (working_deadline / calendar_deadline), if it was."""
+    for entry in task._get_internal_data("deadline_basis") or []:
+        if datetime.fromisoformat(entry["due"]) == due:
+            return entry
+    return None
+
+
+def _event_timer_rows(workflow: BpmnWorkflow) -> tuple[dict[str, dict[str, Any]], dict[Any, tuple[datetime, bool]]]:
+    rows: dict[str, dict[str, Any]] = {}
+    deadline_of: dict[Any, tuple[datetime, bool]] = {}
+    for task, due in waiting_timers(workflow):
+        activity = attached_activity(task)
+        basis = deadline_basis(task, due)
+        provisional = bool(basis and basis["provisional"])
+        if activity is not None and (activity.id not in deadline_of or due < deadline_of[activity.id][0]):
+            deadline_of[activity.id] = (due, provisional)
+        rows[str(task.id)] = {
+            "kind": "event", "task_name": task.task_spec.bpmn_id or task.task_spec.name,
+            "attached_to": activity.task_spec.bpmn_id if activity else None, "due_at": due,
+            "rule": basis["rule"] if basis else None, "rule_days": basis["days"] if basis else None,
+            "received_at": datetime.fromisoformat(basis["received"]) if basis else None,
+            "provisional": provisional,
+        }
+    return rows, deadline_of
+
+
+def _shown_deadline(task: Any, deadline_of: dict[Any, tuple[datetime, bool]]) -> tuple[datetime | None, bool]:
+    """A task's deadline: its waiting boundary timer, else the one that already passed (overdue)."""
+    if task.id in deadline_of:
+        return deadline_of[task.id]
+    lapsed = task._get_internal_data(LAPSED)
+    return (datetime.fromisoformat(lapsed), False) if lapsed else (None, False)
+
+
+def sync(session: Session, instance: Instance, definition: LoadedDefinition, workflow: BpmnWorkflow,
+         now: datetime, known_organisations: set[str], calendar: WorkCalendar) -> None:
+    """Rewrite this instance's rows to match the workflow, in the command's transaction."""
+    wanted_timers, deadline_of = _event_timer_rows(workflow)
 
     current = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id))}
     wanted = {str(t.id): t for t in ready_human_tasks(workflow)}
@@ -124,4 +145,26 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, wor
         row.organisation, row.group_name = owner.organisation, owner.group_name
         if row.assignee is None or owner.assignee is not None:
             row.assignee = owner.assignee
-        row.due_at = deadline_of.get(task.id)
+        due, provisional = _shown_deadline(task, deadline_of)
+        if row.due_at != due:
+            row.reminded_at = None  # a moved deadline gets its own reminder
+        row.due_at, row.due_provisional = due, provisional
+        row.remind_at = calendar.reminder_at(due) if due else None
+        if row.remind_at is not None and row.reminded_at is None and task.id in deadline_of:
+            wanted_timers[REMINDER_PREFIX + task_id] = {
+                "kind": "reminder", "task_name": row.task_name, "attached_to": row.task_name,
+                "due_at": row.remind_at, "rule": None, "rule_days": None, "received_at": None,
+                "provisional": provisional}
+
+    existing = {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    for timer_id, timer in existing.items():
+        if timer_id not in wanted_timers:
+            session.delete(timer)
+    for timer_id, values in wanted_timers.items():
+        timer = existing.get(timer_id)
+        if timer is None:
+            session.add(Timer(id=timer_id, instance_id=instance.id, **values))
+            continue
+        for key, value in values.items():
+            if getattr(timer, key) != value:
+                setattr(timer, key, value)

@@ -2,19 +2,19 @@
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import registry
 
-from . import assignment, definitions, files, forms, history, projections, serialization
+from . import assignment, calendar, definitions, files, forms, history, holidays, projections, serialization
 from .clock import local_iso, running_at
 from .directory import Actor
 from .errors import Conflict, FormInvalid, HandlerError, InvalidInput, NotEntitled, NotFound, ZhunruError
@@ -69,16 +69,26 @@ class _HandlerContext:
         return row.id
 
     def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
+        """Move the deadline of a running activity: its waiting timers, or the shown date once lapsed."""
         moved = []
         for timer_task, old_due in projections.waiting_timers(self._run.workflow):
             activity = projections.attached_activity(timer_task)
             if activity is not None and activity.task_spec.bpmn_id == task_name:
-                timer_task._set_internal_data(event_value=new_due.isoformat())
+                # A date a person chose is not recounted when a holiday year is imported.
+                timer_task._set_internal_data(event_value=new_due.isoformat(), deadline_basis=None)
                 moved.append({"timer": timer_task.task_spec.bpmn_id, "old_due": local_iso(old_due),
                               "new_due": local_iso(new_due)})
         if not moved:
+            for activity in projections.ready_human_tasks(self._run.workflow):
+                lapsed = activity._get_internal_data(projections.LAPSED)
+                if activity.task_spec.bpmn_id == task_name and lapsed:
+                    activity._set_internal_data(**{projections.LAPSED: new_due.isoformat()})
+                    moved.append({"timer": None, "old_due": local_iso(datetime.fromisoformat(lapsed)),
+                                  "new_due": local_iso(new_due)})
+        if not moved:
             raise ValidationError(f"环节 {task_name} 当前没有正在计时的时限", "task")
-        self.events.append(("deadline_extended", task_name, {"timers": moved, "approved_by": approved_by}))
+        self.events.append(("deadline_extended", task_name, {
+            "timers": moved, "approved_by": approved_by, "approver": self._run.actor}))
         return {"task": task_name, "new_due": local_iso(new_due), "moved": len(moved)}
 
 
@@ -92,6 +102,7 @@ class _Run:
         self.now = now
         self.actor = actor
         self.definition = definitions.load(session, instance.definition_id)
+        self.calendar = holidays.load(session)
         self.known_organisations = set(session.scalars(select(Organisation.code)))
         self.script_engine = ZhunruScriptEngine(self._call_service)
         if workflow is None:
@@ -125,7 +136,7 @@ class _Run:
     def advance(self, action: Callable[[], None] | None = None) -> list[str]:
         """Apply the action and run engine steps; returns the elements completed, in order."""
         before = {t.id: t.state for t in self.workflow.get_tasks()}
-        with running_at(self.now):
+        with running_at(self.now), calendar.using(self.calendar):
             try:
                 if action is not None:
                     action()
@@ -157,7 +168,8 @@ class _Run:
         inst.updated_at = self.now
         data = instance_data(wf)
         inst.title = str(data.get("case_title") or inst.title)[:300]
-        projections.sync(self.session, inst, self.definition, wf, self.now, self.known_organisations)
+        projections.sync(self.session, inst, self.definition, wf, self.now, self.known_organisations,
+                         self.calendar)
         try:
             self.session.flush()
         except StaleDataError as exc:
@@ -274,33 +286,75 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     return run.save()
 
 
-def due_instances(session: Session, now: datetime, limit: int = 100) -> list[str]:
-    """Instances with a timer due before `now`; cost follows the due timers, not all waiting ones."""
-    query = (select(Timer.instance_id).where(Timer.due_at < now).order_by(Timer.due_at).limit(limit))
+def due_instances(session: Session, now: datetime, limit: int = 100, exclude: frozenset[str] = frozenset()
+                  ) -> list[str]:
+    """Instances with a timer due before `now` and not backing off; cost follows the due timers only."""
+    query = (select(Timer.instance_id)
+             .where(Timer.due_at < now, or_(Timer.next_attempt_at.is_(None), Timer.next_attempt_at <= now))
+             .order_by(Timer.due_at).limit(limit + len(exclude)))
     seen: dict[str, None] = {}
     for instance_id in session.scalars(query):
-        seen.setdefault(instance_id)
+        if instance_id not in exclude:
+            seen.setdefault(instance_id)
     return list(seen)
 
 
-def fire_timers(session: Session, instance_id: str, now: datetime) -> list[str]:
-    """Fire what is due on one instance; returns the timer elements that fired."""
-    instance = _lock_instance(session, instance_id)
+class Fired(NamedTuple):
+    timers: list[str]  # timer elements that fired
+    reminders: list[str]  # steps whose unit got a 催办 reminder
+
+
+def _send_reminders(run: _Run) -> list[str]:
+    """催办: tell the unit on the last working day before its step falls due."""
+    due = run.session.scalars(select(Timer).where(Timer.instance_id == run.instance.id,
+                                                  Timer.kind == "reminder", Timer.due_at < run.now))
+    sent = []
+    for timer in due:
+        human = run.session.get(HumanTask, timer.id.removeprefix(projections.REMINDER_PREFIX))
+        if human is None or human.reminded_at is not None or human.due_at is None:
+            continue
+        human.reminded_at = run.now
+        if human.due_at <= run.now:
+            continue  # already overdue: the deadline's own escalation speaks now
+        recipient = human.organisation or human.group_name or human.assignee or "admin"
+        body = f"案件「{run.instance.title}」的环节「{human.title}」将于 {local_iso(human.due_at)} 到期，请抓紧办理。"
+        run.session.add(Notification(organisation=recipient, instance_id=run.instance.id,
+                                     title=f"催办：{human.title}", body=body, created_at=run.now))
+        run.record("reminder_sent", human.id, human.task_name,
+                   {"to": recipient, "due_at": local_iso(human.due_at), "remind_at": local_iso(timer.due_at)})
+        sent.append(human.task_name)
+    return sent
+
+
+def fire_timers(session: Session, instance_id: str, now: datetime) -> Fired | None:
+    """Fire what is due on one instance, or return None when another worker holds the instance
+    (that worker fires them; never both)."""
+    instance = session.get(Instance, instance_id, with_for_update={"skip_locked": True})
+    if instance is None:
+        return None if session.get(Instance, instance_id) is not None else Fired([], [])
+    if instance.status == "error":
+        raise Conflict(f"实例 {instance_id} 处于出错状态 (环节 {instance.error_task}: {instance.error_message})，"
+                       "管理员重试后定时器再触发")
     if instance.status != "running":
-        return []
+        return Fired([], [])
     run = _Run(session, instance, now, "system")
-    waiting = {t.id: (t, due) for t, due in projections.waiting_timers(run.workflow) if due < now}
-    if not waiting:
-        return []
-    path = run.advance(run.workflow.refresh_timers)
+    reminders = _send_reminders(run)
+    waiting = {t.id: (t, due, projections.attached_activity(t))
+               for t, due in projections.waiting_timers(run.workflow) if due < now}
     fired = []
-    for task, due in waiting.values():
-        if task.state != TaskState.WAITING:
+    if waiting:
+        path = run.advance(run.workflow.refresh_timers)
+        for task, due, activity in waiting.values():
+            if task.state == TaskState.WAITING:
+                continue
             fired.append(task.task_spec.bpmn_id)
+            if activity is not None and activity.state == TaskState.READY:
+                activity._set_internal_data(**{projections.LAPSED: due.isoformat()})
             run.record("timer_fired", str(task.id), task.task_spec.bpmn_id,
-                       {"due_at": local_iso(due), "fired_at": local_iso(now), "path": path})
+                       {"due_at": local_iso(due), "fired_at": local_iso(now),
+                        "attached_to": activity.task_spec.bpmn_id if activity else None, "path": path})
     run.save()
-    return fired
+    return Fired(fired, reminders)
 
 
 def retry(session: Session, instance_id: str, actor: Actor, now: datetime) -> Instance:
@@ -320,7 +374,11 @@ def retry(session: Session, instance_id: str, actor: Actor, now: datetime) -> In
     names = [t.task_spec.bpmn_id for t in failed]
     path = run.advance(reset)
     run.record("retried", None, ",".join(names), {"tasks": names, "path": path})
-    return run.save()
+    run.save()
+    # Timers held back while the instance was in error fire at the next tick.
+    session.execute(update(Timer).where(Timer.instance_id == instance_id)
+                    .values(attempts=0, next_attempt_at=None, last_error=None))
+    return instance
 
 
 def cancel(session: Session, instance_id: str, actor: Actor, now: datetime, reason: str) -> Instance:

@@ -1,4 +1,5 @@
 """Scripts and expressions run under RestrictedPython with a small documented set of functions."""
+import contextvars
 import json
 import logging
 import operator
@@ -19,6 +20,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from . import calendar
 from .clock import SHANGHAI, engine_now
@@ -44,14 +46,34 @@ class _LoggedPrint(PrintCollector):
         log.info(" ".join(str(o) for o in objects))
 
 
+_evaluating: contextvars.ContextVar[Any] = contextvars.ContextVar("zhunru_evaluating", default=None)
+
+
+def _note_basis(rule: str, n: int, received: datetime, deadline: calendar.Deadline) -> None:
+    """On a timer being armed, keep how its deadline was counted, to recount it when a year is imported."""
+    task = _evaluating.get()
+    if task is None or not isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+        return
+    basis = list(task._get_internal_data("deadline_basis") or [])
+    basis.append({"rule": rule, "days": n, "received": received.isoformat(),
+                  "due": deadline.due_at.isoformat(), "provisional": deadline.provisional})
+    task._set_internal_data(deadline_basis=basis)
+
+
 def _working_deadline(n: int) -> str:
     """Due instant (ISO 8601) of n working days counted from the engine's clock."""
-    return calendar.working_deadline(engine_now(), int(n)).due_at.isoformat()
+    received = engine_now()
+    deadline = calendar.working_deadline(received, int(n))
+    _note_basis("working", int(n), received, deadline)
+    return deadline.due_at.isoformat()
 
 
 def _calendar_deadline(n: int) -> str:
     """Due instant (ISO 8601) of n calendar days counted from the engine's clock."""
-    return calendar.calendar_deadline(engine_now(), int(n)).due_at.isoformat()
+    received = engine_now()
+    deadline = calendar.calendar_deadline(received, int(n))
+    _note_basis("calendar", int(n), received, deadline)
+    return deadline.due_at.isoformat()
 
 
 def _now() -> str:
@@ -59,9 +81,9 @@ def _now() -> str:
 
 
 def _end_of_day(day: str) -> str:
-    """End (24:00, Asia/Shanghai) of a date written YYYY-MM-DD, for deadlines set by a person."""
-    return (datetime.combine(date.fromisoformat(day), datetime.min.time(), SHANGHAI)
-            + timedelta(days=1)).isoformat()
+    """End of a date written YYYY-MM-DD, for deadlines set by a person; a holiday moves it to the next
+    working day (Civil Code art. 203)."""
+    return calendar.current().end_of_date(date.fromisoformat(str(day))).isoformat()
 
 
 # The functions a diagram may call, documented in README.md.
@@ -142,6 +164,13 @@ class ZhunruScriptEngine(PythonScriptEngine):
     def __init__(self, call_service: ServiceCaller | None = None):
         super().__init__(environment=SandboxEnvironment())
         self._call_service = call_service
+
+    def evaluate(self, task, expression, external_context=None):
+        token = _evaluating.set(task)
+        try:
+            return super().evaluate(task, expression, external_context)
+        finally:
+            _evaluating.reset(token)
 
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}

@@ -1,25 +1,84 @@
-"""Firing due timers: one transaction per instance, so one failure never blocks the others."""
-import logging
-from datetime import datetime
+"""Firing due timers: one transaction per instance, so one failure never blocks the others.
 
+Several workers may tick at once: each instance is taken with FOR UPDATE SKIP LOCKED and its due
+timers are read from its state under that lock, so every timer fires exactly once. A firing that
+fails is rolled back, retried with backoff and listed as an incident until it succeeds.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import runtime
+from .clock import local_iso
+from .errors import ZhunruError
+from .models import Instance, Timer
 
 log = logging.getLogger("zhunru.timers")
 
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 
-def fire_due(sessions: sessionmaker[Session], now: datetime, batch: int = 100) -> list[dict[str, str]]:
-    """Fire every timer due before `now`; returns what fired as {instance_id, task_name}."""
-    fired: list[dict[str, str]] = []
+
+@dataclass
+class Tick:
+    fired: list[dict[str, str]] = field(default_factory=list)  # {instance_id, task_name}
+    reminded: list[dict[str, str]] = field(default_factory=list)  # {instance_id, task_name}
+    failed: list[dict[str, str]] = field(default_factory=list)  # {instance_id, error}
+    skipped: list[str] = field(default_factory=list)  # held by another worker this tick
+
+
+def backoff(attempts: int) -> timedelta:
+    return BACKOFF[min(attempts, len(BACKOFF)) - 1]
+
+
+def _defer(session: Session, instance_id: str, now: datetime, error: str) -> None:
+    for timer in session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.due_at < now)):
+        timer.attempts += 1
+        timer.next_attempt_at = now + backoff(timer.attempts)
+        timer.last_error = error[:2000]
+
+
+def fire_due(sessions: sessionmaker[Session], now: datetime, batch: int = 100) -> Tick:
+    """Fire every timer due before `now`."""
+    tick = Tick()
     done: set[str] = set()
     while True:
         with sessions() as session, session.begin():
-            pending = [i for i in runtime.due_instances(session, now, batch + len(done)) if i not in done]
+            pending = runtime.due_instances(session, now, batch, frozenset(done))
         if not pending:
-            return fired
+            return tick
         for instance_id in pending:
             done.add(instance_id)
-            with sessions() as session, session.begin():
-                names = runtime.fire_timers(session, instance_id, now)
-            fired.extend({"instance_id": instance_id, "task_name": n} for n in names)
+            try:
+                with sessions() as session, session.begin():
+                    result = runtime.fire_timers(session, instance_id, now)
+            except Exception as exc:  # noqa: BLE001 - any failure becomes an incident, never a lost timer
+                message = str(exc) if isinstance(exc, ZhunruError) else f"{type(exc).__name__}: {exc}"
+                log.warning("timers of instance %s failed: %s", instance_id, message)
+                with sessions() as session, session.begin():
+                    _defer(session, instance_id, now, message)
+                tick.failed.append({"instance_id": instance_id, "error": message})
+                continue
+            if result is None:
+                tick.skipped.append(instance_id)
+                continue
+            tick.fired.extend({"instance_id": instance_id, "task_name": n} for n in result.timers)
+            tick.reminded.extend({"instance_id": instance_id, "task_name": n} for n in result.reminders)
+
+
+def incidents(session: Session) -> list[dict[str, Any]]:
+    """Timers whose firing failed and instances stopped by an error: what an administrator must see."""
+    rows = session.execute(select(Timer, Instance.title).join(Instance, Instance.id == Timer.instance_id)
+                           .where(Timer.attempts > 0).order_by(Timer.due_at))
+    found = [{"kind": "timer", "instance_id": t.instance_id, "title": title, "task_name": t.task_name,
+              "due_at": local_iso(t.due_at), "attempts": t.attempts,
+              "next_attempt_at": local_iso(t.next_attempt_at) if t.next_attempt_at else None,
+              "error": t.last_error} for t, title in rows]
+    errors = session.scalars(select(Instance).where(Instance.status == "error").order_by(Instance.updated_at))
+    found += [{"kind": "instance", "instance_id": i.id, "title": i.title, "task_name": i.error_task,
+               "due_at": None, "attempts": None, "next_attempt_at": None, "error": i.error_message}
+              for i in errors]
+    return found

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine import definitions, directory, schema
+from engine import definitions, directory, holidays, schema
 from engine.clock import SHANGHAI
 from engine.db import make_engine, make_sessionmaker
 
@@ -43,6 +43,7 @@ def sessions(db_engine):
     """A migrated database with the demo organisations and every project definition deployed."""
     factory = make_sessionmaker(db_engine)
     with factory() as session, session.begin():
+        holidays.seed(session, "admin", at("2026-01-05 08:00"))
         directory.load_demo(session, at("2026-01-05 08:00"))
         definitions.deploy(session, definitions.project_files(ROOT), "admin", at("2026-01-05 08:00"))
     return factory
@@ -53,5 +54,6 @@ def empty_sessions(db_engine):
     """A migrated database with only `admin`, nothing deployed."""
     factory = make_sessionmaker(db_engine)
     with factory() as session, session.begin():
+        holidays.seed(session, "admin", at("2026-01-05 08:00"))
         directory.add_user(session, "admin", "管理员", None, ["admin"], at("2026-01-05 08:00"))
     return factory

@@ -13,6 +13,7 @@ class Case:
     def __init__(self, sessions: sessionmaker[Session], process_id: str, user: str, now: datetime,
                  data: dict[str, Any] | None = None):
         self.sessions = sessions
+        self.now = now  # the latest instant this case was acted on; views are taken as of then
         with sessions() as s, s.begin():
             self.id = runtime.start_instance(s, process_id, data or {}, directory.actor(s, user), now).id
         self.assert_round_trip()
@@ -24,9 +25,9 @@ class Case:
             wf = serialization.restore(inst.state, definitions.load(s, inst.definition_id))
             assert serialization.dump(wf) == inst.state
 
-    def view(self) -> dict[str, Any]:
+    def view(self, now: datetime | None = None) -> dict[str, Any]:
         with self.sessions() as s:
-            return queries.instance_view(s, self.id)
+            return queries.instance_view(s, self.id, now or self.now)
 
     def task(self, task_name: str) -> dict[str, Any]:
         ready = [t for t in self.view()["ready_tasks"] if t["task_name"] == task_name]
@@ -37,6 +38,7 @@ class Case:
         return sorted(t["task_name"] for t in self.view()["ready_tasks"])
 
     def complete(self, task_name: str, user: str, now: datetime, data: dict[str, Any] | None = None) -> str:
+        self.now = now
         task_id = self.task(task_name)["task_id"]
         with self.sessions() as s, s.begin():
             status = runtime.complete_task(s, task_id, data or {}, directory.actor(s, user), now).status
@@ -44,14 +46,16 @@ class Case:
         return status
 
     def message(self, name: str, user: str, now: datetime, payload: dict[str, Any]) -> str:
+        self.now = now
         with self.sessions() as s, s.begin():
             status = runtime.deliver_message(s, self.id, name, payload, directory.actor(s, user), now).status
         self.assert_round_trip()
         return status
 
     def fire(self, now: datetime) -> list[str]:
+        self.now = now
         with self.sessions() as s, s.begin():
-            fired = runtime.fire_timers(s, self.id, now)
+            fired = runtime.fire_timers(s, self.id, now).timers
         self.assert_round_trip()
         return fired
 

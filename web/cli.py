@@ -1,86 +1,15 @@
 """The `zhunru` command: each subcommand is one transaction; errors exit 2 with one clear line each."""
-import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
-from engine import definitions, directory, files, queries, runtime, schema
-from engine import timers as timers_engine
-from engine.clock import parse_instant, system_now
-from engine.db import make_engine, make_sessionmaker
-from engine.errors import InvalidInput, ZhunruError
+from engine import definitions, directory, files, holidays, queries, runtime, schema
+from engine.clock import system_now
+from engine.db import make_engine
+from engine.errors import InvalidInput
 
-PROJECT_ROOT = Path.cwd()
-
-
-class _State:
-    def __init__(self) -> None:
-        self._sessions = None
-
-    @property
-    def sessions(self):
-        if self._sessions is None:
-            self._sessions = make_sessionmaker(make_engine())
-        return self._sessions
-
-
-state = _State()
-
-
-@contextmanager
-def transaction() -> Iterator[Session]:
-    """One command, one transaction: committed when the block ends, rolled back on any error."""
-    with state.sessions() as session, session.begin():
-        yield session
-
-
-def _fail(message: str) -> None:
-    for line in message.splitlines() or [message]:
-        click.echo(f"错误: {line}", err=True)
-    sys.exit(2)
-
-
-def command(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Map every expected failure to exit status 2 and a message naming what is wrong."""
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ZhunruError as exc:
-            _fail(str(exc))
-        except DBAPIError as exc:
-            _fail(f"数据库错误 (是否已运行 zhunru init?): {exc.orig}")
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-def _json_arg(text: str | None, option: str) -> dict[str, Any]:
-    if text is None:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{option} 不是有效的 JSON: {exc.msg} (第 {exc.pos + 1} 个字符)") from exc
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{option} 必须是 JSON 对象")
-    return value
-
-
-def _emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
-    if as_json:
-        click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=None))
-    else:
-        click.echo(text(value))
-
-
-def _actor(session: Session, username: str) -> directory.Actor:
-    return directory.actor(session, username)
+from . import cli_time
+from .cli_support import PROJECT_ROOT, actor, command, due_text, emit, json_arg, state, transaction
 
 
 @click.group(help="准入 Zhunru: 市场准入负面清单工作机制的流程引擎")
@@ -96,6 +25,7 @@ def init(demo: bool) -> None:
     schema.upgrade(engine)
     now = system_now()
     with transaction() as session:
+        holidays.seed(session, "admin", now)
         if demo:
             directory.load_demo(session, now)
         elif directory.actor_or_none(session, "admin") is None:
@@ -119,9 +49,9 @@ def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
         except OSError as exc:
             raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc
     with transaction() as session:
-        _actor(session, username)
+        actor(session, username)
         deployed = definitions.deploy(session, loaded, username, system_now())
-    _emit(as_json, [{"kind": d.kind, "id": d.key, "version": d.version, "created": d.created}
+    emit(as_json, [{"kind": d.kind, "id": d.key, "version": d.version, "created": d.created}
                     for d in deployed],
           lambda rows: "\n".join(f"{r['id']} v{r['version']} {'新版本' if r['created'] else '未变化'}"
                                  for r in rows))
@@ -133,7 +63,7 @@ def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
 def processes(as_json: bool) -> None:
     with transaction() as session:
         rows = definitions.process_summaries(session)
-    _emit(as_json, rows, lambda rs: "\n".join(f"{r['process_id']} v{r['version']} {r['name']}" for r in rs))
+    emit(as_json, rows, lambda rs: "\n".join(f"{r['process_id']} v{r['version']} {r['name']}" for r in rs))
 
 
 @main.command(help="启动一个流程实例")
@@ -143,11 +73,11 @@ def processes(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def start(process_id: str, data: str | None, username: str, as_json: bool) -> None:
-    payload = _json_arg(data, "--data")
+    payload = json_arg(data, "--data")
     with transaction() as session:
-        instance = runtime.start_instance(session, process_id, payload, _actor(session, username), system_now())
+        instance = runtime.start_instance(session, process_id, payload, actor(session, username), system_now())
         version = definitions.load(session, instance.definition_id).version
-    _emit(as_json, {"instance_id": instance.id, "process_id": process_id, "version": version,
+    emit(as_json, {"instance_id": instance.id, "process_id": process_id, "version": version,
                     "status": instance.status},
           lambda v: f"已启动 {v['process_id']} v{v['version']}: {v['instance_id']} ({v['status']})")
 
@@ -158,10 +88,10 @@ def start(process_id: str, data: str | None, username: str, as_json: bool) -> No
 @command
 def tasks(username: str, as_json: bool) -> None:
     with transaction() as session:
-        rows = queries.tasks_for(session, _actor(session, username))
-    _emit(as_json, rows, lambda rs: "\n".join(
+        rows = queries.tasks_for(session, actor(session, username), system_now())
+    emit(as_json, rows, lambda rs: "\n".join(
         f"{r['task_id']}  {r['title']}  [{r['organisation'] or r['group'] or r['assignee']}]  "
-        f"截止 {r['due_at'] or '-'}  {r['case_title']}" for r in rs) or "没有待办任务")
+        f"截止 {due_text(r)}  {r['case_title']}" for r in rs) or "没有待办任务")
 
 
 @main.command(help="办理 (完成) 一个待办任务")
@@ -171,10 +101,10 @@ def tasks(username: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def complete(task_id: str, username: str, data: str | None, as_json: bool) -> None:
-    payload = _json_arg(data, "--data")
+    payload = json_arg(data, "--data")
     with transaction() as session:
-        instance = runtime.complete_task(session, task_id, payload, _actor(session, username), system_now())
-    _emit(as_json, {"instance_id": instance.id, "status": instance.status,
+        instance = runtime.complete_task(session, task_id, payload, actor(session, username), system_now())
+    emit(as_json, {"instance_id": instance.id, "status": instance.status,
                     "error": instance.error_message if instance.status == "error" else None},
           lambda v: f"已办理; 实例 {v['instance_id']} 状态 {v['status']}" + (f": {v['error']}" if v["error"] else ""))
 
@@ -187,11 +117,11 @@ def complete(task_id: str, username: str, data: str | None, as_json: bool) -> No
 @click.option("--json", "as_json", is_flag=True)
 @command
 def message(instance_id: str, name: str, data: str | None, username: str, as_json: bool) -> None:
-    payload = _json_arg(data, "--data")
+    payload = json_arg(data, "--data")
     with transaction() as session:
-        instance = runtime.deliver_message(session, instance_id, name, payload, _actor(session, username),
+        instance = runtime.deliver_message(session, instance_id, name, payload, actor(session, username),
                                            system_now())
-    _emit(as_json, {"instance_id": instance.id, "status": instance.status},
+    emit(as_json, {"instance_id": instance.id, "status": instance.status},
           lambda v: f"消息已送达; 实例 {v['instance_id']} 状态 {v['status']}")
 
 
@@ -201,11 +131,13 @@ def message(instance_id: str, name: str, data: str | None, username: str, as_jso
 @command
 def instance(instance_id: str, as_json: bool) -> None:
     with transaction() as session:
-        view = queries.instance_view(session, instance_id)
-    _emit(as_json, view, lambda v: "\n".join([
+        view = queries.instance_view(session, instance_id, system_now())
+    emit(as_json, view, lambda v: "\n".join([
         f"{v['instance_id']} {v['process_id']} v{v['version']} {v['status']} {v['title']}",
-        *(f"  待办 {t['task_name']} {t['title']} 截止 {t['due_at'] or '-'}" for t in v["ready_tasks"]),
-        *(f"  定时 {t['task_name']} {t['due_at']}" for t in v["waiting_timers"]),
+        *(f"  待办 {t['task_name']} {t['title']} 截止 {due_text(t)}" for t in v["ready_tasks"]),
+        *(f"  定时 {t['task_name']} {t['due_at']}{' (暂按周一至周五计算)' if t['provisional'] else ''}"
+          for t in v["waiting_timers"]),
+        *(f"  已报告 {e['reported_to']}: {e['step']} 逾期 ({e['escalated_at']})" for e in v["escalations"]),
         *([f"  错误 {v['error']['task_name']}: {v['error']['message']}"] if v["error"] else []),
     ]))
 
@@ -217,7 +149,7 @@ def instance(instance_id: str, as_json: bool) -> None:
 def history(instance_id: str, as_json: bool) -> None:
     with transaction() as session:
         rows = queries.history_view(session, instance_id)
-    _emit(as_json, rows, lambda rs: "\n".join(
+    emit(as_json, rows, lambda rs: "\n".join(
         f"{r['seq']:>4} {r['at']} {r['actor']:<16} {r['kind']:<18} {r['task_name'] or ''}" for r in rs))
 
 
@@ -228,8 +160,8 @@ def history(instance_id: str, as_json: bool) -> None:
 @command
 def retry(instance_id: str, username: str, as_json: bool) -> None:
     with transaction() as session:
-        instance = runtime.retry(session, instance_id, _actor(session, username), system_now())
-    _emit(as_json, {"instance_id": instance.id, "status": instance.status,
+        instance = runtime.retry(session, instance_id, actor(session, username), system_now())
+    emit(as_json, {"instance_id": instance.id, "status": instance.status,
                     "error": instance.error_message if instance.status == "error" else None},
           lambda v: f"实例 {v['instance_id']} 状态 {v['status']}" + (f": {v['error']}" if v["error"] else ""))
 
@@ -241,24 +173,8 @@ def retry(instance_id: str, username: str, as_json: bool) -> None:
 @command
 def cancel(instance_id: str, reason: str, username: str) -> None:
     with transaction() as session:
-        runtime.cancel(session, instance_id, _actor(session, username), system_now(), reason)
+        runtime.cancel(session, instance_id, actor(session, username), system_now(), reason)
     click.echo(f"实例 {instance_id} 已撤销")
-
-
-@main.group(help="定时器")
-def timers() -> None:
-    pass
-
-
-@timers.command("fire", help="触发到期的定时器 (--now 用于模拟时间)")
-@click.option("--now", "now_text", help="当前时间 (ISO 8601)")
-@click.option("--json", "as_json", is_flag=True)
-@command
-def timers_fire(now_text: str | None, as_json: bool) -> None:
-    now = parse_instant(now_text, "--now") if now_text else system_now()
-    fired = timers_engine.fire_due(state.sessions, now)
-    _emit(as_json, {"fired": fired}, lambda v: "\n".join(
-        f"{f['instance_id']} {f['task_name']}" for f in v["fired"]) or "没有到期的定时器")
 
 
 @main.group(help="用户")
@@ -272,7 +188,7 @@ def user() -> None:
 def user_list(as_json: bool) -> None:
     with transaction() as session:
         rows = directory.users(session)
-    _emit(as_json, rows, lambda rs: "\n".join(
+    emit(as_json, rows, lambda rs: "\n".join(
         f"{r['username']:<28} {r['organisation'] or '-':<26} {','.join(r['roles'])}" for r in rs))
 
 
@@ -305,35 +221,10 @@ def file_add(path: str, username: str, as_json: bool) -> None:
     except OSError as exc:
         raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc
     with transaction() as session:
-        _actor(session, username)
+        actor(session, username)
         row = files.store(session, Path(path).name, content, username, system_now())
-    _emit(as_json, {"file_id": row.id, "sha256": row.sha256, "size": row.size, "content_type": row.content_type},
+    emit(as_json, {"file_id": row.id, "sha256": row.sha256, "size": row.size, "content_type": row.content_type},
           lambda v: f"{v['file_id']} sha256={v['sha256']} {v['size']} 字节")
-
-
-def _start_scheduler(interval: int):
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-    scheduler.add_job(lambda: timers_engine.fire_due(state.sessions, system_now()), "interval",
-                      seconds=interval, id="fire_timers", max_instances=1, coalesce=True)
-    scheduler.start()
-    return scheduler
-
-
-@main.command(help="只运行定时器 (不提供网页)，每隔几秒触发到期的定时器")
-@click.option("--interval", default=5, show_default=True, help="检查间隔 (秒)")
-@command
-def worker(interval: int) -> None:
-    import time
-
-    scheduler = _start_scheduler(interval)
-    click.echo(f"定时器 worker 已启动，每 {interval} 秒检查一次")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        scheduler.shutdown()
 
 
 @main.command(help="启动网页服务与定时器")
@@ -345,9 +236,12 @@ def serve(host: str, port: int, interval: int) -> None:
     from web.app import create_app
 
     app = create_app({"SESSIONS": state.sessions})
-    scheduler = _start_scheduler(interval)
+    scheduler = cli_time.start_scheduler(interval)
     click.echo(f"Zhunru 已启动: http://{host}:{port}/")
     try:
         app.run(host=host, port=port, threaded=True)
     finally:
         scheduler.shutdown()
+
+
+cli_time.register(main)

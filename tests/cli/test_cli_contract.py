@@ -47,12 +47,15 @@ def test_clue_through_the_command_line(cli, tmp_path):
     assert view["status"] == "running" and view["version"] == 1 and view["data"]["category"] == "APPROVAL"
     assert [t["task_name"] for t in view["ready_tasks"]] == ["transfer"]
     assert view["waiting_timers"] == [{"task_name": "transfer_deadline", "due_at": "2026-02-15T00:00:00+08:00",
-                                       "attached_to": "transfer"}]
-    assert cli("timers", "fire", "--now", "2026-02-14T23:00:00+08:00", "--json") == {"fired": []}
+                                       "attached_to": "transfer", "provisional": False, "rule": "working",
+                                       "days": 1, "attempts": 0, "last_error": None}]
+    # Sat 02-14 is a make-up workday and the last day: the unit is reminded at its start.
+    assert cli("timers", "fire", "--now", "2026-02-14T23:00:00+08:00", "--json") == {
+        "fired": [], "reminded": [{"instance_id": iid, "task_name": "transfer"}], "failed": [], "skipped": []}
     fired = cli("timers", "fire", "--now", "2026-02-15T08:00:00+08:00", "--json")
-    assert fired == {"fired": [{"instance_id": iid, "task_name": "transfer_deadline"}]}
+    assert fired["fired"] == [{"instance_id": iid, "task_name": "transfer_deadline"}]
     history = cli("history", iid, "--json")
-    assert [h["kind"] for h in history][:3] == ["instance_started", "task_completed", "timer_fired"]
+    assert [h["kind"] for h in history][:4] == ["instance_started", "task_completed", "reminder_sent", "timer_fired"]
     assert set(history[0]) >= {"seq", "at", "actor", "kind", "task_name", "data"}
     assert history[1]["actor"] == "city_ndrc" and history[1]["at"] == "2026-02-13T09:40:00+08:00"
     users = cli("user", "list", "--json")

@@ -194,7 +194,7 @@ def test_another_unit_cannot_act_on_the_clue(sessions):
 
 def runtime_tasks(session, username):
     from engine import queries
-    return queries.tasks_for(session, directory.actor(session, username))
+    return queries.tasks_for(session, directory.actor(session, username), at("2026-02-13 10:00"))
 
 
 @pytest.mark.parametrize("data, field", [

@@ -1,0 +1,64 @@
+"""Settings for local practice that is not national law, kept in the database and named in Chinese."""
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import InvalidInput
+from .models import Setting
+
+
+def _clock_time(value: str) -> str:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+    if not match or not (0 < int(match[1]) * 60 + int(match[2]) <= 24 * 60) or int(match[2]) > 59:
+        raise InvalidInput(f"'{value}' 不是有效的下班时间，应为 HH:MM，介于 00:01 与 24:00 之间")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+@dataclass(frozen=True)
+class Known:
+    default: str
+    description: str
+    clean: Callable[[str], str]
+
+
+KNOWN: dict[str, Known] = {
+    # DOMAIN: Civil Code art. 203 — 24:00, or close of business where the office has business hours.
+    "close_of_business": Known("24:00", "期限届满当日的截止时刻 (下班时间)", _clock_time),
+}
+CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
+
+
+def values(session: Session) -> dict[str, str]:
+    """Every known setting with its current value (the default where none is stored)."""
+    stored = dict(session.execute(select(Setting.key, Setting.value)).all())
+    return {key: stored.get(key, known.default) for key, known in KNOWN.items()} | (
+        {CALENDAR_REVISION: stored[CALENDAR_REVISION]} if CALENDAR_REVISION in stored else {})
+
+
+def _put(session: Session, key: str, value: str, actor: str, now: datetime) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value, updated_at=now, updated_by=actor))
+    else:
+        row.value, row.updated_at, row.updated_by = value, now, actor
+
+
+def change(session: Session, key: str, value: str, actor: str, now: datetime) -> str:
+    """Validate and store one setting; returns the stored form."""
+    known = KNOWN.get(key)
+    if known is None:
+        raise InvalidInput(f"没有名为 {key} 的设置 (可用: {', '.join(KNOWN)})")
+    clean = known.clean(value)
+    _put(session, key, clean, actor, now)
+    touch_calendar(session, actor, now)
+    return clean
+
+
+def touch_calendar(session: Session, actor: str, now: datetime) -> None:
+    """Mark the working calendar as changed, so every process reloads it."""
+    _put(session, CALENDAR_REVISION, uuid.uuid4().hex, actor, now)

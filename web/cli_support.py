@@ -1,0 +1,89 @@
+"""What every `zhunru` subcommand shares: one transaction per command, errors as one clear line each."""
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from engine import directory
+from engine.db import make_engine, make_sessionmaker
+from engine.errors import InvalidInput, ZhunruError
+
+PROJECT_ROOT = Path.cwd()
+
+
+class _State:
+    def __init__(self) -> None:
+        self._sessions = None
+
+    @property
+    def sessions(self):
+        if self._sessions is None:
+            self._sessions = make_sessionmaker(make_engine())
+        return self._sessions
+
+
+state = _State()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One command, one transaction: committed when the block ends, rolled back on any error."""
+    with state.sessions() as session, session.begin():
+        yield session
+
+
+def fail(message: str) -> None:
+    for line in message.splitlines() or [message]:
+        click.echo(f"错误: {line}", err=True)
+    sys.exit(2)
+
+
+def command(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Map every expected failure to exit status 2 and a message naming what is wrong."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ZhunruError as exc:
+            fail(str(exc))
+        except DBAPIError as exc:
+            fail(f"数据库错误 (是否已运行 zhunru init?): {exc.orig}")
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def json_arg(text: str | None, option: str) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{option} 不是有效的 JSON: {exc.msg} (第 {exc.pos + 1} 个字符)") from exc
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{option} 必须是 JSON 对象")
+    return value
+
+
+def emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
+    if as_json:
+        click.echo(json.dumps(value, ensure_ascii=False, default=str, indent=None))
+    else:
+        click.echo(text(value))
+
+
+def actor(session: Session, username: str) -> directory.Actor:
+    return directory.actor(session, username)
+
+
+def due_text(task: dict[str, Any]) -> str:
+    """A task's deadline with its card, as staff read it in a terminal."""
+    if not task["due_at"]:
+        return "-"
+    card = {"green": "绿牌", "yellow": "黄牌 即将到期", "red": "红牌 已逾期"}[task["card"]]
+    return f"{task['due_at']} [{card}]" + (" (暂按周一至周五计算)" if task["provisional"] else "")

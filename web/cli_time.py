@@ -1,0 +1,171 @@
+"""`zhunru` commands about time: the holiday calendar, settings, timers and the timer worker."""
+import time
+from pathlib import Path
+
+import click
+
+from engine import deadlines, holidays, settings
+from engine import timers as timers_engine
+from engine.clock import local_iso, parse_instant, system_now
+from engine.errors import InvalidInput
+
+from .cli_support import actor, command, emit, state, transaction
+
+
+def start_scheduler(interval: int):
+    """Fire due timers every `interval` seconds in a background thread (serve and worker)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    scheduler.add_job(lambda: timers_engine.fire_due(state.sessions, system_now()), "interval",
+                      seconds=interval, id="fire_timers", max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler
+
+
+def _tick_text(tick: timers_engine.Tick) -> str:
+    lines = [f"已触发 {f['instance_id']} {f['task_name']}" for f in tick.fired]
+    lines += [f"已催办 {f['instance_id']} {f['task_name']}" for f in tick.reminded]
+    lines += [f"失败 {f['instance_id']}: {f['error']} (稍后重试)" for f in tick.failed]
+    lines += [f"跳过 {i} (另一 worker 正在处理)" for i in tick.skipped]
+    return "\n".join(lines) or "没有到期的定时器"
+
+
+def _tick_json(tick: timers_engine.Tick) -> dict:
+    return {"fired": tick.fired, "reminded": tick.reminded, "failed": tick.failed, "skipped": tick.skipped}
+
+
+@click.group(help="定时器")
+def timers() -> None:
+    pass
+
+
+@timers.command("fire", help="触发到期的定时器 (--now 用于模拟时间)")
+@click.option("--now", "now_text", help="当前时间 (ISO 8601)")
+@click.option("--json", "as_json", is_flag=True)
+@command
+def timers_fire(now_text: str | None, as_json: bool) -> None:
+    now = parse_instant(now_text, "--now") if now_text else system_now()
+    tick = timers_engine.fire_due(state.sessions, now)
+    emit(as_json, _tick_json(tick), lambda _: _tick_text(tick))
+
+
+@timers.command("incidents", help="列出触发失败、等待重试的定时器和出错的实例")
+@click.option("--json", "as_json", is_flag=True)
+@command
+def timers_incidents(as_json: bool) -> None:
+    with transaction() as session:
+        rows = timers_engine.incidents(session)
+    def line(r: dict) -> str:
+        what = f"定时器已失败 {r['attempts']} 次，下次 {r['next_attempt_at']}" if r["kind"] == "timer" else "实例出错"
+        return f"{r['instance_id']} {r['task_name'] or ''} {what}: {r['error']}"
+
+    emit(as_json, rows, lambda rs: "\n".join(map(line, rs)) or "没有异常")
+
+
+@click.command(help="只运行定时器 (不提供网页)，每隔几秒触发到期的定时器")
+@click.option("--interval", default=5, show_default=True, help="检查间隔 (秒)")
+@click.option("--once", is_flag=True, help="只检查一次，处理完到期的定时器后退出")
+@command
+def worker(interval: int, once: bool) -> None:
+    if once:
+        click.echo(_tick_text(timers_engine.fire_due(state.sessions, system_now())))
+        return
+    scheduler = start_scheduler(interval)
+    click.echo(f"定时器 worker 已启动，每 {interval} 秒检查一次")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        scheduler.shutdown()
+
+
+@click.group("calendar", help="工作日历：法定节假日与调休上班日")
+def calendar_group() -> None:
+    pass
+
+
+@calendar_group.command("import", help="从 CSV (表头 date,kind,name) 导入一年的节假日安排，并重算受影响的期限")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--user", "username", default="admin", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@command
+def calendar_import(path: str, username: str, as_json: bool) -> None:
+    try:
+        content = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc
+    with transaction() as session:
+        actor(session, username)
+        result = deadlines.import_calendar(session, Path(path).name, content, username, system_now())
+    emit(as_json, result, lambda r: "\n".join([
+        f"已导入 {r['year']} 年: 法定节假日 {r['holidays']} 天, 调休上班日 {r['workdays']} 天; "
+        f"重算期限 {len(r['recounted'])} 个",
+        *(f"  {c['instance_id']} {c['timer']}: {c['old_due']} → {c['new_due']}" for c in r["recounted"])]))
+
+
+@calendar_group.command("show", help="显示一年的节假日安排")
+@click.argument("year", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@command
+def calendar_show(year: int, as_json: bool) -> None:
+    with transaction() as session:
+        view = holidays.show(session, year)
+    emit(as_json, view, lambda v: "\n".join([
+        f"{v['year']} 年: 已载入 ({v['source']}, {v['loaded_at']})" if v["loaded"]
+        else f"{v['year']} 年: 尚未载入，期限暂按周一至周五计算",
+        *(f"  {d['date']} {d['weekday']} {d['kind_text']} {d['name']}" for d in v["days"])]))
+
+
+@calendar_group.command("deadline", help="计算期限: FROM (收到时间, ISO 8601) 之后第 N 个工作日结束")
+@click.argument("received")
+@click.argument("days", type=int)
+@click.option("--calendar-days", is_flag=True, help="按自然日计算 (届满日为节假日的顺延)")
+@click.option("--json", "as_json", is_flag=True)
+@command
+def calendar_deadline(received: str, days: int, calendar_days: bool, as_json: bool) -> None:
+    start = parse_instant(received, "FROM")
+    if days < 0:
+        raise InvalidInput(f"天数不能为负数: {days}")
+    with transaction() as session:
+        calendar = holidays.load(session)
+    count = calendar.calendar_deadline if calendar_days else calendar.working_deadline
+    deadline = count(start, days)
+    value = {"due_at": local_iso(deadline.due_at), "provisional": deadline.provisional}
+    note = " (该年节假日尚未载入，暂按周一至周五计算)" if deadline.provisional else ""
+    emit(as_json, value, lambda v: v["due_at"] + note)
+
+
+@click.group("setting", help="本地设置 (例如下班时间)")
+def setting_group() -> None:
+    pass
+
+
+@setting_group.command("show", help="显示全部设置")
+@click.option("--json", "as_json", is_flag=True)
+@command
+def setting_show(as_json: bool) -> None:
+    with transaction() as session:
+        current = settings.values(session)
+    rows = {key: current[key] for key in settings.KNOWN}
+    emit(as_json, rows, lambda v: "\n".join(
+        f"{k} = {val}  ({settings.KNOWN[k].description})" for k, val in v.items()))
+
+
+@setting_group.command("set", help="修改一项设置")
+@click.argument("key")
+@click.argument("value")
+@click.option("--user", "username", default="admin", show_default=True)
+@command
+def setting_set(key: str, value: str, username: str) -> None:
+    with transaction() as session:
+        actor(session, username)
+        stored = settings.change(session, key, value, username, system_now())
+    click.echo(f"{key} = {stored}")
+
+
+def register(main: click.Group) -> None:
+    for cmd in (timers, worker, calendar_group, setting_group):
+        main.add_command(cmd)
+
+
