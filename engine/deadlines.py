@@ -50,6 +50,7 @@ def recount(session: Session, year: int, actor: str, now: datetime) -> list[dict
     for instance_id in _affected(session, year):
         instance = session.get(Instance, instance_id, with_for_update=True)
         run = runtime._Run(session, instance, now, actor)
+        run.catch_up()
         moved = []
         for task, due in projections.waiting_timers(run.workflow):
             basis = projections.deadline_basis(task, due)

@@ -110,6 +110,28 @@ class _Run:
         workflow.script_engine = self.script_engine  # never serialized; attach after every restore
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
+        self.fired: list[str] = []
+
+    def catch_up(self) -> list[str]:
+        """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
+        their consequences and record them, before the command's own action."""
+        due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(self.workflow)
+               if d < self.now]
+        if not due:
+            return []
+        path = self.advance(self.workflow.refresh_timers)
+        for task, due_at, activity in due:
+            if task.state == TaskState.WAITING:
+                continue
+            self.fired.append(task.task_spec.bpmn_id)
+            if activity is not None and activity.state == TaskState.READY:
+                activity._set_internal_data(**{projections.LAPSED: due_at.isoformat()})
+            self.record("timer_fired", str(task.id), task.task_spec.bpmn_id,
+                        {"due_at": local_iso(due_at), "fired_at": local_iso(self.now),
+                         "attached_to": activity.task_spec.bpmn_id if activity else None, "path": path},
+                        actor="system")
+        self._flush_events("system")
+        return self.fired
 
     def _call_service(self, task: Any, operator_name: str, params: dict[str, Any]) -> Any:
         name = task.task_spec.bpmn_id
@@ -151,13 +173,18 @@ class _Run:
                 if before.get(t.id) != TaskState.COMPLETED and t.task_spec.bpmn_id is not None]
         return [t.task_spec.bpmn_id for t in sorted(done, key=lambda t: t.last_state_change)]
 
-    def record(self, kind: str, task_id: str | None, task_name: str | None, data: dict) -> None:
-        history.append(self.session, self.instance, kind, self.actor, self.now, task_id, task_name, data)
+    def record(self, kind: str, task_id: str | None, task_name: str | None, data: dict,
+               actor: str | None = None) -> None:
+        history.append(self.session, self.instance, kind, actor or self.actor, self.now, task_id, task_name, data)
+
+    def _flush_events(self, actor: str | None = None) -> None:
+        for kind, task_name, data in self.pending_events:
+            self.record(kind, None, task_name, data, actor)
+        self.pending_events.clear()
 
     def save(self) -> Instance:
         wf, inst = self.workflow, self.instance
-        for kind, task_name, data in self.pending_events:
-            self.record(kind, None, task_name, data)
+        self._flush_events()
         if wf.is_completed():
             inst.status, inst.completed_at = "completed", self.now
         elif any(True for _ in wf.get_tasks(state=TaskState.ERROR)):
@@ -241,6 +268,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
             raise FormInvalid(human.task_name, errors)
     instance = _lock_instance(session, human.instance_id)
     run = _Run(session, instance, now, actor.username)
+    run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict(f"任务 {task_id} 已不在待办状态")
@@ -267,6 +295,7 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
         raise InvalidInput("消息内容必须是 JSON 对象")
     instance = _lock_instance(session, instance_id)
     run = _Run(session, instance, now, actor.username)
+    run.catch_up()
     if not (actor.is_admin or actor.username == instance.started_by
             or (actor.organisation and actor.organisation in _participants(run))):
         raise NotEntitled(f"用户 {actor.username} 不是案件 {instance_id} 的参与单位，不能发送消息")
@@ -339,20 +368,7 @@ def fire_timers(session: Session, instance_id: str, now: datetime) -> Fired | No
         return Fired([], [])
     run = _Run(session, instance, now, "system")
     reminders = _send_reminders(run)
-    waiting = {t.id: (t, due, projections.attached_activity(t))
-               for t, due in projections.waiting_timers(run.workflow) if due < now}
-    fired = []
-    if waiting:
-        path = run.advance(run.workflow.refresh_timers)
-        for task, due, activity in waiting.values():
-            if task.state == TaskState.WAITING:
-                continue
-            fired.append(task.task_spec.bpmn_id)
-            if activity is not None and activity.state == TaskState.READY:
-                activity._set_internal_data(**{projections.LAPSED: due.isoformat()})
-            run.record("timer_fired", str(task.id), task.task_spec.bpmn_id,
-                       {"due_at": local_iso(due), "fired_at": local_iso(now),
-                        "attached_to": activity.task_spec.bpmn_id if activity else None, "path": path})
+    fired = run.catch_up()
     run.save()
     return Fired(fired, reminders)
 
@@ -365,6 +381,7 @@ def retry(session: Session, instance_id: str, actor: Actor, now: datetime) -> In
     if instance.status != "error":
         raise Conflict(f"实例 {instance_id} 不在出错状态 (当前: {instance.status})")
     run = _Run(session, instance, now, actor.username)
+    run.catch_up()
     failed = run.workflow.get_tasks(state=TaskState.ERROR)
 
     def reset() -> None:
@@ -389,6 +406,7 @@ def cancel(session: Session, instance_id: str, actor: Actor, now: datetime, reas
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"实例 {instance_id} 已{'办结' if instance.status == 'completed' else '撤销'}")
     run = _Run(session, instance, now, actor.username)
+    run.catch_up()
     run.workflow.cancel()
     run.record("instance_cancelled", None, None, {"reason": reason})
     run.save()

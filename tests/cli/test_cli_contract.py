@@ -102,3 +102,41 @@ def test_evidence_file_upload_and_refusal(cli, tmp_path):
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ")
     assert "不允许" in cli("file", "add", str(exe), expect=2).stderr
+
+
+def test_calendar_commands(cli, tmp_path):
+    deadline = cli("calendar", "deadline", "2026-02-13T15:00:00+08:00", "3", "--json")
+    assert deadline == {"due_at": "2026-02-26T00:00:00+08:00", "provisional": False}
+    assert cli("calendar", "deadline", "2026-09-26T09:00", "7", "--calendar-days", "--json") == {
+        "due_at": "2026-10-09T00:00:00+08:00", "provisional": False}
+    assert cli("calendar", "deadline", "2026-12-31T10:00:00+08:00", "1", "--json") == {
+        "due_at": "2027-01-02T00:00:00+08:00", "provisional": True}
+    shown = cli("calendar", "show", "2026", "--json")
+    assert shown["loaded"] and shown["source"].startswith("chinese-calendar")
+    assert {"date": "2026-02-14", "weekday": "星期六", "kind": "workday", "kind_text": "调休上班日",
+            "name": "春节"} in shown["days"]
+    assert "尚未载入" in cli("calendar", "show", "2027").stdout
+
+    notice = tmp_path / "2027.csv"
+    notice.write_text("date,kind,name\n2027-01-01,holiday,元旦\n2027-01-02,holiday,元旦\n2027-01-03,holiday,元旦\n")
+    imported = cli("calendar", "import", str(notice), "--json")
+    assert imported == {"year": 2027, "holidays": 3, "workdays": 0, "recounted": []}
+    assert cli("calendar", "deadline", "2026-12-31T10:00:00+08:00", "1", "--json") == {
+        "due_at": "2027-01-05T00:00:00+08:00", "provisional": False}
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,kind,name\n2028-01-01,holiday,元旦\n2028-01-35,holiday,元旦\n")
+    refused = cli("calendar", "import", str(bad), expect=2)
+    assert refused.stderr.strip() == "错误: bad.csv 第 3 行: 日期 '2028-01-35' 无效，应为 YYYY-MM-DD"
+    assert "尚未载入" in cli("calendar", "show", "2028").stdout
+    assert "FROM" in cli("calendar", "deadline", "yesterday", "1", expect=2).stderr
+
+
+def test_close_of_business_is_a_setting(cli):
+    assert cli("setting", "show", "--json") == {"close_of_business": "24:00"}
+    cli("setting", "set", "close_of_business", "17:30")
+    assert cli("calendar", "deadline", "2026-02-13T09:00:00+08:00", "1", "--json")["due_at"] == \
+        "2026-02-14T17:30:00+08:00"
+    assert "HH:MM" in cli("setting", "set", "close_of_business", "25:00", expect=2).stderr
+    assert "可用" in cli("setting", "set", "lunch", "12:00", expect=2).stderr
+    assert cli("setting", "show", "--json") == {"close_of_business": "17:30"}

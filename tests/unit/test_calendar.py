@@ -1,9 +1,9 @@
 """DOMAIN.md check values: working days with holidays and make-up days, Asia/Shanghai."""
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from engine import calendar
+from engine import calendar, deadlines
 from tests.conftest import at
 
 
@@ -35,3 +35,56 @@ def test_year_without_official_schedule_is_counted_monday_to_friday_and_marked_p
     deadline = calendar.working_deadline(at("2026-12-30 10:00"), 3)
     assert deadline.due_at == at("2027-01-05 00:00")  # Thu 12-31, Fri 01-01, Mon 01-04 on the Mon–Fri rule
     assert deadline.provisional is True
+
+
+def test_packaged_schedules_cover_2004_to_2026_and_not_2027():
+    packaged = calendar.packaged()
+    assert min(packaged.years) == 2004 and max(packaged.years) == 2026
+    assert packaged.is_workday(date(2026, 2, 14)) == (True, False)  # make-up Saturday
+    assert packaged.is_workday(date(2026, 10, 1)) == (False, False)
+    assert packaged.is_workday(date(2027, 1, 1)) == (True, True)  # Friday, year not loaded
+
+
+def test_an_imported_year_is_official():
+    days = dict(calendar.packaged().days) | {date(2027, 1, 1): calendar.HOLIDAY}
+    imported = calendar.WorkCalendar(days, calendar.packaged().years | {2027})
+    deadline = imported.working_deadline(at("2026-12-31 10:00"), 1)
+    assert deadline == calendar.Deadline(at("2027-01-05 00:00"), False)  # Fri 01-01 off, Mon 01-04 counts
+
+
+def test_close_of_business_ends_the_last_day_early():
+    office = calendar.WorkCalendar(calendar.packaged().days, calendar.packaged().years, time(17, 30))
+    assert office.working_deadline(at("2026-02-13 09:00"), 1).due_at == at("2026-02-14 17:30")
+    assert office.calendar_deadline(at("2026-09-30 09:00"), 7).due_at == at("2026-10-08 17:30")
+
+
+def test_a_date_chosen_by_a_person_that_is_a_holiday_ends_on_the_next_working_day():
+    assert calendar.packaged().end_of_date(date(2026, 10, 3)) == at("2026-10-09 00:00")
+    assert calendar.packaged().end_of_date(date(2026, 3, 20)) == at("2026-03-21 00:00")
+
+
+@pytest.mark.parametrize("due, remind", [
+    ("2026-02-15 00:00", "2026-02-14 00:00"),  # last day the make-up Saturday
+    ("2026-10-09 00:00", "2026-10-08 00:00"),
+    ("2026-10-04 00:00", "2026-09-30 00:00"),  # a date inside National Day: the last working day before it
+    ("2026-03-03 17:30", "2026-03-03 00:00"),  # close of business
+])
+def test_reminder_is_due_at_the_start_of_the_last_working_day(due, remind):
+    assert calendar.packaged().reminder_at(at(due)) == at(remind)
+
+
+def test_negative_days_are_refused():
+    with pytest.raises(ValueError, match="负数"):
+        calendar.working_deadline(at("2026-02-13 09:00"), -1)
+
+
+@pytest.mark.parametrize("now, card", [
+    ("2026-02-13 10:00", "green"), ("2026-02-14 00:00", "yellow"), ("2026-02-14 23:59", "yellow"),
+    ("2026-02-15 00:00", "red"), ("2026-03-01 00:00", "red"),
+])
+def test_cards(now, card):
+    assert deadlines.card(at("2026-02-15 00:00"), at("2026-02-14 00:00"), at(now)) == card
+
+
+def test_a_step_without_deadline_has_no_card():
+    assert deadlines.card(None, None, at("2026-02-13 10:00")) is None
