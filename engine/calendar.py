@@ -85,12 +85,6 @@ class WorkCalendar:
             day -= timedelta(days=1)
         return datetime.combine(day, time(0), SHANGHAI)
 
-    def provisional_between(self, received: datetime, due: datetime) -> bool:
-        """Whether any day counted for a deadline lies in a year that is not loaded."""
-        first = received.astimezone(SHANGHAI).year
-        last = due.astimezone(SHANGHAI).year
-        return any(year not in self.years for year in range(first, last + 1))
-
 
 @cache
 def packaged() -> WorkCalendar:
