@@ -6,7 +6,7 @@ from engine import deadlines, holidays
 from engine.errors import InvalidInput
 from engine.models import CalendarDay, CalendarYear
 from tests.conftest import at
-from tests.driver import Case, snapshot
+from tests.driver import Case, snapshot, upload
 
 REGISTER = {"source": "national", "summary": "某部门对外地企业增设备案要求", "category": "HIDDEN_BARRIER",
             "region": "临汾市"}
@@ -172,3 +172,23 @@ def test_a_corrected_notice_replaces_the_year_and_recounts_its_deadlines(session
     result = import_calendar(sessions, text, "2026-02-14 09:00", "2026-corrected.csv")
     assert [c["new_due"] for c in result["recounted"]] == [iso("2026-02-27 00:00")]
     assert case.task("verify")["due_at"] == iso("2026-02-27 00:00")
+
+
+def test_an_extension_approved_after_the_deadline_passed_moves_the_shown_date(sessions):
+    case = registered(sessions, "2026-02-13 09:30")
+    case.complete("transfer", "city_ndrc", at("2026-02-13 16:00"), {"competent_unit": "county_gov"})
+    case.complete("verify", "county_gov", at("2026-02-13 17:00"), VERIFY_YES)
+    application = upload(sessions, "延期申请.pdf", b"%PDF-1.4 application", "county_gov", at("2026-02-24 09:00"))
+    case.message("extension_request", "county_gov", at("2026-02-24 10:00"),
+                 {"reason": "涉及多部门联合修订文件。", "requested_until": "2026-03-10", "application": [application]})
+    assert case.fire(at("2026-02-25 00:00:01")) == ["rectify_deadline"]  # the province has not decided yet
+    assert case.task("rectify")["overdue"] is True
+    case.complete("approve_extension", "province_ndrc", at("2026-02-25 09:00"),
+                  {"extension_decision": "approve", "extended_until": "2026-03-10", "approval_opinion": "同意。"})
+    rectify = case.task("rectify")
+    assert rectify["due_at"] == iso("2026-03-11 00:00") and rectify["overdue"] is False
+    extended = [e for e in case.history() if e["kind"] == "deadline_extended"][0]
+    assert extended["actor"] == "province_ndrc" and extended["data"]["approver"] == "province_ndrc"
+    assert extended["data"]["timers"] == [{"timer": None, "old_due": iso("2026-02-25 00:00"),
+                                           "new_due": iso("2026-03-11 00:00")}]
+    assert [e["kind"] for e in case.history()].count("escalated") == 1
