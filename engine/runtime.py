@@ -110,7 +110,6 @@ class _Run:
         workflow.script_engine = self.script_engine  # never serialized; attach after every restore
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
-        self.fired: list[str] = []
 
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
@@ -120,10 +119,11 @@ class _Run:
         if not due:
             return []
         path = self.advance(self.workflow.refresh_timers)
+        fired = []
         for task, due_at, activity in due:
             if task.state == TaskState.WAITING:
                 continue
-            self.fired.append(task.task_spec.bpmn_id)
+            fired.append(task.task_spec.bpmn_id)
             if activity is not None and activity.state == TaskState.READY:
                 activity._set_internal_data(**{projections.LAPSED: due_at.isoformat()})
             self.record("timer_fired", str(task.id), task.task_spec.bpmn_id,
@@ -131,7 +131,7 @@ class _Run:
                          "attached_to": activity.task_spec.bpmn_id if activity else None, "path": path},
                         actor="system")
         self._flush_events("system")
-        return self.fired
+        return fired
 
     def _call_service(self, task: Any, operator_name: str, params: dict[str, Any]) -> Any:
         name = task.task_spec.bpmn_id
