@@ -6,10 +6,9 @@ import click
 from engine import definitions, directory, files, holidays, queries, runtime, schema
 from engine.clock import system_now
 from engine.db import make_engine
-from engine.errors import InvalidInput
 
 from . import cli_time
-from .cli_support import PROJECT_ROOT, actor, command, due_text, emit, json_arg, state, transaction
+from .cli_support import PROJECT_ROOT, actor, command, due_text, emit, json_arg, read_file, state, transaction
 
 
 @click.group(help="准入 Zhunru: 市场准入负面清单工作机制的流程引擎")
@@ -42,12 +41,7 @@ def init(demo: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
-    loaded = []
-    for path in paths:
-        try:
-            loaded.append((path, Path(path).read_bytes()))
-        except OSError as exc:
-            raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc
+    loaded = [(path, read_file(path)) for path in paths]
     with transaction() as session:
         actor(session, username)
         deployed = definitions.deploy(session, loaded, username, system_now())
@@ -216,10 +210,7 @@ def file_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def file_add(path: str, username: str, as_json: bool) -> None:
-    try:
-        content = Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc
+    content = read_file(path)
     with transaction() as session:
         actor(session, username)
         row = files.store(session, Path(path).name, content, username, system_now())

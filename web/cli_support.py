@@ -87,3 +87,10 @@ def due_text(task: dict[str, Any]) -> str:
         return "-"
     card = {"green": "绿牌", "yellow": "黄牌 即将到期", "red": "红牌 已逾期"}[task["card"]]
     return f"{task['due_at']} [{card}]" + (" (暂按周一至周五计算)" if task["provisional"] else "")
+
+
+def read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc

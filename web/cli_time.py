@@ -9,7 +9,7 @@ from engine import timers as timers_engine
 from engine.clock import local_iso, parse_instant, system_now
 from engine.errors import InvalidInput
 
-from .cli_support import actor, command, emit, state, transaction
+from .cli_support import actor, command, emit, read_file, state, transaction
 
 
 def start_scheduler(interval: int):
@@ -91,10 +91,7 @@ def calendar_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def calendar_import(path: str, username: str, as_json: bool) -> None:
-    try:
-        content = Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc
+    content = read_file(path)
     with transaction() as session:
         actor(session, username)
         result = deadlines.import_calendar(session, Path(path).name, content, username, system_now())
