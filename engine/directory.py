@@ -23,6 +23,10 @@ class Actor:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
+    @property
+    def is_leader(self) -> bool:
+        return "leader" in self.roles
+
 
 SYSTEM = Actor("system", None, ())
 
@@ -118,15 +122,18 @@ DEMO_ORGANISATIONS = [
 ]
 
 
-def load_demo(session: Session, now: datetime) -> int:
-    """The demo organisation tree, one user per organisation (named like it) and `admin`; idempotent."""
+def load_demo(session: Session, now: datetime, password_hash: str | None = None) -> int:
+    """The demo organisation tree; per organisation a leader named like its code and a handler
+    `<code>_clerk`; and `admin`. Idempotent."""
     created = 0
     for code, name, kind, parent in DEMO_ORGANISATIONS:
         if organisation(session, code) is None:
             add_organisation(session, code, name, kind, parent)
             created += 1
-        if session.scalars(select(User).where(User.username == code)).first() is None:
-            add_user(session, code, f"{name}经办人", code, ["handler", "leader"], now)
+        for username, display, roles in ((code, f"{name}负责人", ["handler", "leader"]),
+                                         (f"{code}_clerk", f"{name}经办人", ["handler"])):
+            if session.scalars(select(User).where(User.username == username)).first() is None:
+                add_user(session, username, display, code, roles, now, password_hash)
     if session.scalars(select(User).where(User.username == "admin")).first() is None:
-        add_user(session, "admin", "系统管理员", None, ["admin"], now)
+        add_user(session, "admin", "系统管理员", None, ["admin"], now, password_hash)
     return created

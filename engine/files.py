@@ -4,10 +4,11 @@ import mimetypes
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput, NotFound
-from .models import StoredFile
+from .models import FileUse, StoredFile
 
 MAX_SIZE = 20 * 1024 * 1024
 ALLOWED_TYPES = {
@@ -52,3 +53,18 @@ def get(session: Session, file_id: str) -> StoredFile:
 
 def exists(session: Session, file_id: str) -> bool:
     return session.get(StoredFile, file_id) is not None
+
+
+def link(session: Session, file_ids: list[str], instance_id: str, task_name: str | None, now: datetime) -> None:
+    """Record that a case's form data references these files (who may see the case may download them)."""
+    known = set(session.scalars(select(FileUse.file_id).where(FileUse.instance_id == instance_id)))
+    session.add_all(FileUse(file_id=f, instance_id=instance_id, task_name=task_name, used_at=now)
+                    for f in dict.fromkeys(file_ids) if f not in known)
+
+
+def of_instance(session: Session, instance_id: str) -> list[dict]:
+    rows = session.execute(select(StoredFile, FileUse.task_name).join(FileUse, FileUse.file_id == StoredFile.id)
+                           .where(FileUse.instance_id == instance_id).order_by(FileUse.used_at, StoredFile.filename))
+    return [{"file_id": f.id, "filename": f.filename, "sha256": f.sha256, "size": f.size,
+             "content_type": f.content_type, "uploaded_by": f.uploaded_by, "task_name": task_name}
+            for f, task_name in rows]

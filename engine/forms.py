@@ -138,6 +138,11 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value is False
 
 
+def file_fields(schema: dict[str, Any]) -> list[str]:
+    """Keys of the form's file fields (form-js `filepicker`)."""
+    return [c["key"] for c in _components(schema) if c.get("type") == "filepicker" and c.get("key")]
+
+
 def validate(schema: dict[str, Any], data: dict[str, Any],
              file_exists: Callable[[str], bool]) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean submitted data against the form; returns (clean data, {field key: error message})."""

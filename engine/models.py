@@ -240,3 +240,36 @@ class Escalation(Base):
     reported_to: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime]
+
+
+class InstanceParty(Base):
+    """Who took part in a case: organisations, groups and users that held or did one of its steps.
+
+    A case is visible to its parties (and administrators) only."""
+
+    __tablename__ = "instance_party"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # organisation | group | user
+    code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    __table_args__ = (Index("ix_instance_party_code", "kind", "code"),)
+
+
+class FileUse(Base):
+    """A stored file referenced from a case's form data: those who may see the case may download it."""
+
+    __tablename__ = "file_use"
+    file_id: Mapped[str] = mapped_column(ForeignKey("stored_file.id"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), primary_key=True, index=True)
+    task_name: Mapped[str | None] = mapped_column(String(200))
+    used_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]

@@ -123,9 +123,11 @@ def _shown_deadline(task: Any, deadline_of: dict[Any, tuple[datetime, bool]]) ->
 
 
 def sync(session: Session, instance: Instance, definition: LoadedDefinition, workflow: BpmnWorkflow,
-         now: datetime, known_organisations: set[str], calendar: WorkCalendar) -> None:
-    """Rewrite this instance's rows to match the workflow, in the command's transaction."""
+         now: datetime, known_organisations: set[str], calendar: WorkCalendar) -> set[tuple[str, str]]:
+    """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the
+    parties (organisation, group, user) that now hold a step."""
     wanted_timers, deadline_of = _event_timer_rows(workflow)
+    parties: set[tuple[str, str]] = set()
 
     current = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id))}
     wanted = {str(t.id): t for t in ready_human_tasks(workflow)}
@@ -145,6 +147,7 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, wor
         row.organisation, row.group_name = owner.organisation, owner.group_name
         if row.assignee is None or owner.assignee is not None:
             row.assignee = owner.assignee
+        parties |= {("organisation", row.organisation), ("group", row.group_name), ("user", row.assignee)}
         due, provisional = _shown_deadline(task, deadline_of)
         if row.due_at != due:
             row.reminded_at = None  # a moved deadline gets its own reminder
@@ -168,3 +171,4 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, wor
         for key, value in values.items():
             if getattr(timer, key) != value:
                 setattr(timer, key, value)
+    return {p for p in parties if p[1]}

@@ -3,13 +3,13 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from . import assignment, deadlines, definitions, history, projections, serialization
+from . import assignment, deadlines, definitions, files, history, projections, serialization
 from .clock import local_iso
 from .directory import Actor
-from .errors import NotFound
+from .errors import InvalidInput, NotFound
 from .models import Definition, Escalation, HumanTask, Instance, Timer
 from .runtime import instance_data
 
@@ -18,35 +18,92 @@ def _iso(value: datetime | None) -> str | None:
     return local_iso(value) if value else None
 
 
-def task_view(task: HumanTask, now: datetime, case_title: str | None = None) -> dict[str, Any]:
+SCOPES = ("mine", "organisation")
+CARDS = (deadlines.GREEN, deadlines.YELLOW, deadlines.RED)
+
+
+def task_view(task: HumanTask, now: datetime, case_title: str | None = None,
+              process_name: str | None = None) -> dict[str, Any]:
     state = deadlines.card(task.due_at, task.remind_at, now)
     return {"task_id": task.id, "instance_id": task.instance_id, "process_id": task.process_id,
-            "task_name": task.task_name, "title": task.title, "case_title": case_title, "lane": task.lane,
-            "organisation": task.organisation, "group": task.group_name, "assignee": task.assignee,
-            "form_key": task.form_key, "received_at": _iso(task.created_at), "due_at": _iso(task.due_at),
+            "process_name": process_name, "task_name": task.task_name, "title": task.title,
+            "case_title": case_title, "lane": task.lane, "organisation": task.organisation,
+            "group": task.group_name, "assignee": task.assignee, "form_key": task.form_key,
+            "received_at": _iso(task.created_at), "due_at": _iso(task.due_at),
             "provisional": bool(task.due_at and task.due_provisional), "remind_at": _iso(task.remind_at),
             "reminded_at": _iso(task.reminded_at), "card": state, "overdue": state == deadlines.RED}
 
 
+def _scope(actor: Actor, scope: str | None) -> ColumnElement[bool]:
+    if scope is None:
+        return assignment.visible_to(actor)
+    if scope == "mine":
+        return or_(HumanTask.assignee == actor.username,
+                   and_(HumanTask.assignee.is_(None), HumanTask.organisation.is_(None),
+                        HumanTask.group_name.in_(actor.roles or ("",))))
+    if scope == "organisation":
+        if actor.is_admin:
+            return true()
+        if not actor.organisation:
+            return false()
+        group_ok = or_(HumanTask.group_name.is_(None), HumanTask.group_name.in_(actor.roles or ("",)))
+        # Handlers see the unclaimed pool; a leader also sees what colleagues hold, to reassign it.
+        held = true() if actor.is_leader else HumanTask.assignee.is_(None)
+        return and_(HumanTask.organisation == actor.organisation, group_ok, held)
+    raise InvalidInput(f"scope 必须是 {' / '.join(SCOPES)}")
+
+
+def _card_filter(card: str, now: datetime) -> ColumnElement[bool]:
+    if card == deadlines.RED:
+        return HumanTask.due_at <= now
+    if card == deadlines.YELLOW:
+        return and_(HumanTask.due_at > now, HumanTask.remind_at <= now)
+    if card == deadlines.GREEN:
+        return or_(HumanTask.due_at.is_(None),
+                   and_(HumanTask.due_at > now, or_(HumanTask.remind_at.is_(None), HumanTask.remind_at > now)))
+    raise InvalidInput(f"status 必须是 {' / '.join(CARDS)}")
+
+
+def task_page(session: Session, actor: Actor, now: datetime, scope: str | None = None,
+              process_id: str | None = None, status: str | None = None, text: str | None = None,
+              page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """One page of the tasks the actor may see, soonest due first, filtered."""
+    if page < 1 or not 1 <= per_page <= 1000:
+        raise InvalidInput("page 从 1 开始，per_page 介于 1 与 1000 之间")
+    conditions = [_scope(actor, scope)]
+    if process_id:
+        conditions.append(HumanTask.process_id == process_id)
+    if status:
+        conditions.append(_card_filter(status, now))
+    if text and text.strip():
+        words = text.strip()
+        conditions.append(or_(HumanTask.title.contains(words, autoescape=True),
+                              Instance.title.contains(words, autoescape=True),
+                              HumanTask.instance_id.startswith(words, autoescape=True)))
+    base = (select(HumanTask, Instance.title, Definition.name)
+            .join(Instance, Instance.id == HumanTask.instance_id)
+            .join(Definition, Definition.id == Instance.definition_id).where(*conditions))
+    total = session.scalar(select(func.count()).select_from(base.with_only_columns(HumanTask.id).subquery()))
+    rows = session.execute(base.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
+                                         HumanTask.id).offset((page - 1) * per_page).limit(per_page))
+    return {"items": [task_view(task, now, title, name) for task, title, name in rows],
+            "total": total, "page": page, "per_page": per_page}
+
+
 def tasks_for(session: Session, actor: Actor, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
     """Ready tasks the actor may act on, soonest due first."""
-    rows = session.execute(
-        select(HumanTask, Instance.title).join(Instance, Instance.id == HumanTask.instance_id)
-        .where(assignment.visible_to(actor))
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
-        .limit(limit))
-    return [task_view(task, now, title) for task, title in rows]
+    return task_page(session, actor, now, per_page=limit)["items"]
 
 
 def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str, Any]:
     instance = session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
-    definition = session.get(Definition, instance.definition_id)
-    workflow = serialization.restore(instance.state, definitions.load(session, instance.definition_id))
+    loaded = definitions.load(session, instance.definition_id)
+    workflow = serialization.restore(instance.state, loaded)
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                             .order_by(HumanTask.created_at, HumanTask.id))
-    ready = [task_view(t, now, instance.title) for t in tasks]
+    ready = [task_view(t, now, instance.title, loaded.name) for t in tasks]
     timers = session.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.kind == "event")
                              .order_by(Timer.due_at))
     escalations = session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)
@@ -54,7 +111,8 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
     waiting_messages = sorted({t.task_spec.event_definition.name
                                for t in projections.waiting_message_tasks(workflow)})
     return {
-        "instance_id": instance.id, "process_id": instance.process_id, "version": definition.version,
+        "instance_id": instance.id, "process_id": instance.process_id, "process_name": loaded.name,
+        "version": loaded.version,
         "status": instance.status, "title": instance.title, "started_by": instance.started_by,
         "started_at": _iso(instance.started_at), "completed_at": _iso(instance.completed_at),
         "data": instance_data(workflow),
@@ -71,12 +129,22 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
                   if instance.status == "error" else None),
         "completed_steps": [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.COMPLETED)
                             if t.task_spec.bpmn_id],
+        "active_steps": _step_ids(workflow, TaskState.READY),
+        "waiting_steps": _step_ids(workflow, TaskState.WAITING),
+        "files": files.of_instance(session, instance_id),
     }
 
 
+def _step_ids(workflow: Any, state: TaskState) -> list[str]:
+    return sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=state) if t.task_spec.bpmn_id})
+
+
 def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
-    if session.get(Instance, instance_id) is None:
+    instance = session.get(Instance, instance_id)
+    if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
-    return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind,
-             "task_name": e.task_name, "data": e.data, "hash": e.hash}
+    specs = definitions.load(session, instance.definition_id).spec.task_specs
+    return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "task_name": e.task_name,
+             "step_title": projections.task_title(specs[e.task_name]) if e.task_name in specs else e.task_name,
+             "data": e.data, "hash": e.hash}
             for e in history.events(session, instance_id)]

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import registry
 
-from . import assignment, calendar, definitions, files, forms, history, holidays, projections, serialization
+from . import access, assignment, calendar, definitions, files, forms, history, holidays, projections, serialization
 from .clock import local_iso, running_at
 from .directory import Actor
 from .errors import Conflict, FormInvalid, HandlerError, InvalidInput, NotEntitled, NotFound, ZhunruError
@@ -110,6 +110,7 @@ class _Run:
         workflow.script_engine = self.script_engine  # never serialized; attach after every restore
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
+        self.parties: set[tuple[str, str]] = set()
 
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
@@ -175,7 +176,10 @@ class _Run:
 
     def record(self, kind: str, task_id: str | None, task_name: str | None, data: dict,
                actor: str | None = None) -> None:
-        history.append(self.session, self.instance, kind, actor or self.actor, self.now, task_id, task_name, data)
+        actor = actor or self.actor
+        if actor != "system":
+            self.parties.add((access.USER, actor))
+        history.append(self.session, self.instance, kind, actor, self.now, task_id, task_name, data)
 
     def _flush_events(self, actor: str | None = None) -> None:
         for kind, task_name, data in self.pending_events:
@@ -195,8 +199,9 @@ class _Run:
         inst.updated_at = self.now
         data = instance_data(wf)
         inst.title = str(data.get("case_title") or inst.title)[:300]
-        projections.sync(self.session, inst, self.definition, wf, self.now, self.known_organisations,
-                         self.calendar)
+        self.parties |= projections.sync(self.session, inst, self.definition, wf, self.now,
+                                         self.known_organisations, self.calendar)
+        access.note(self.session, inst.id, self.parties)
         try:
             self.session.flush()
         except StaleDataError as exc:
@@ -243,6 +248,14 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     return run.save()
 
 
+def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any], instance_id: str,
+                task_name: str, now: datetime) -> None:
+    if schema is None:
+        return
+    ids = [f for key in forms.file_fields(schema) for f in (data.get(key) or [])]
+    files.link(session, ids, instance_id, task_name, now)
+
+
 def form_schema(session: Session, form_key: str | None) -> dict[str, Any] | None:
     if not form_key:
         return None
@@ -260,7 +273,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
     if human is None:
         raise NotFound(f"任务 {task_id} 不存在或已办结")
     if not assignment.may_act(human, actor):
-        raise NotEntitled(f"用户 {actor.username} 无权办理任务 {human.task_name} ({human.title})")
+        raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
     schema = form_schema(session, human.form_key)
     if schema is not None:
         data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
@@ -279,6 +292,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
 
     path = run.advance(submit)
     run.record("task_completed", task_id, human.task_name, {"data": data, "path": path})
+    _link_files(session, schema, data, instance.id, human.task_name, now)
     return run.save()
 
 
@@ -312,6 +326,7 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     event = BpmnEvent(matching[0].task_spec.event_definition, payload)
     path = run.advance(lambda: run.workflow.catch(event))
     run.record("message_received", None, name, {"payload": payload, "path": path})
+    _link_files(session, schema, payload, instance_id, name, now)
     return run.save()
 
 

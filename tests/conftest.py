@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine import definitions, directory, holidays, schema
+from engine import credentials, definitions, directory, holidays, schema
 from engine.clock import SHANGHAI
 from engine.db import make_engine, make_sessionmaker
 
@@ -44,7 +44,7 @@ def sessions(db_engine):
     factory = make_sessionmaker(db_engine)
     with factory() as session, session.begin():
         holidays.seed(session, "admin", at("2026-01-05 08:00"))
-        directory.load_demo(session, at("2026-01-05 08:00"))
+        directory.load_demo(session, at("2026-01-05 08:00"), credentials.demo_password_hash())
         definitions.deploy(session, definitions.project_files(ROOT), "admin", at("2026-01-05 08:00"))
     return factory
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import click
 
-from engine import definitions, directory, files, holidays, queries, runtime, schema
+from engine import credentials, definitions, directory, files, holidays, queries, runtime, schema
 from engine.clock import system_now
 from engine.db import make_engine
 
@@ -26,7 +26,7 @@ def init(demo: bool) -> None:
     with transaction() as session:
         holidays.seed(session, "admin", now)
         if demo:
-            directory.load_demo(session, now)
+            directory.load_demo(session, now, credentials.demo_password_hash())
         elif directory.actor_or_none(session, "admin") is None:
             directory.add_user(session, "admin", "系统管理员", None, ["admin"], now)
         deployed = definitions.deploy(session, definitions.project_files(PROJECT_ROOT), "admin", now)

@@ -1,0 +1,53 @@
+"""Who may see a case: its parties (organisations, groups and users that held or did a step)."""
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy.orm import Session
+
+from .directory import Actor
+from .errors import NotFound
+from .models import FileUse, Instance, InstanceParty, StoredFile
+
+ORGANISATION, GROUP, USER = "organisation", "group", "user"
+
+
+def note(session: Session, instance_id: str, parties: Iterable[tuple[str, str]]) -> None:
+    """Remember these parties of the case (idempotent)."""
+    wanted = {p for p in parties if p[1]}
+    if not wanted:
+        return
+    known = {(kind, code) for kind, code in session.execute(
+        select(InstanceParty.kind, InstanceParty.code).where(InstanceParty.instance_id == instance_id))}
+    session.add_all(InstanceParty(instance_id=instance_id, kind=kind, code=code) for kind, code in wanted - known)
+
+
+def visible(actor: Actor) -> ColumnElement[bool]:
+    """SQL: the instances the actor may see (use with a query over Instance)."""
+    if actor.is_admin:
+        return true()
+    mine = [and_(InstanceParty.kind == USER, InstanceParty.code == actor.username)]
+    if actor.organisation:
+        mine.append(and_(InstanceParty.kind == ORGANISATION, InstanceParty.code == actor.organisation))
+    if actor.roles:
+        mine.append(and_(InstanceParty.kind == GROUP, InstanceParty.code.in_(actor.roles)))
+    return exists().where(InstanceParty.instance_id == Instance.id, or_(*mine))
+
+
+def require_instance(session: Session, actor: Actor, instance_id: str) -> Instance:
+    """The instance, if the actor may see it; otherwise the same answer as for one that does not exist."""
+    instance = session.scalars(select(Instance).where(Instance.id == instance_id, visible(actor))).first()
+    if instance is None:
+        raise NotFound(f"案件 {instance_id} 不存在或无权查看")
+    return instance
+
+
+def require_file(session: Session, actor: Actor, file_id: str) -> StoredFile:
+    """A file its uploader may fetch, and anyone who may see a case that uses it."""
+    row = session.get(StoredFile, file_id)
+    if row is not None and (actor.is_admin or row.uploaded_by == actor.username):
+        return row
+    used_in = select(FileUse.instance_id).where(FileUse.file_id == file_id)
+    if row is not None and session.scalars(select(Instance.id).where(Instance.id.in_(used_in), visible(actor))
+                                           .limit(1)).first():
+        return row
+    raise NotFound(f"文件 {file_id} 不存在或无权下载")
