@@ -59,3 +59,34 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
         and_(HumanTask.assignee.is_(None), HumanTask.organisation.is_(None),
              HumanTask.group_name.in_(actor.roles or ("",))),
     )
+
+
+def starters(definition: LoadedDefinition, known_organisations: set[str]) -> set[str] | None:
+    """The organisations whose members may start the process: those holding its first user tasks.
+    None when anyone may (no lanes, or a first lane decided at run time)."""
+    if not definition.has_lanes:
+        return None
+    found: set[str] = set()
+    seen: set[str] = set()
+    stack = list(definition.spec.start.outputs)
+    while stack:
+        spec = stack.pop()
+        if spec.name in seen:
+            continue
+        seen.add(spec.name)
+        if not getattr(spec, "manual", False):
+            stack.extend(spec.outputs)
+            continue
+        rule = definition.lanes.get(spec.lane) if spec.lane else None
+        if rule and rule.organisation:
+            found.add(rule.organisation)
+        elif spec.lane in known_organisations and not (rule and rule.organisation_variable):
+            found.add(spec.lane)
+        else:
+            return None
+    return found or None
+
+
+def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: set[str]) -> bool:
+    allowed = starters(definition, known_organisations)
+    return actor.is_admin or allowed is None or actor.organisation in allowed

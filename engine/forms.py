@@ -138,6 +138,20 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value is False
 
 
+def input_keys(schema: dict[str, Any]) -> list[str]:
+    return [c["key"] for c in _components(schema) if c.get("type") in INPUT_TYPES and c.get("key")]
+
+
+def labels(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per field key: its label and, for choices, the label of each value (to show submitted data)."""
+    found = {}
+    for comp in _components(schema):
+        if comp.get("type") in INPUT_TYPES and comp.get("key"):
+            options = {str(v.get("value")): v.get("label") for v in comp.get("values") or []}
+            found[comp["key"]] = {"label": comp.get("label") or comp["key"], "type": comp["type"], "options": options}
+    return found
+
+
 def file_fields(schema: dict[str, Any]) -> list[str]:
     """Keys of the form's file fields (form-js `filepicker`)."""
     return [c["key"] for c in _components(schema) if c.get("type") == "filepicker" and c.get("key")]

@@ -1,23 +1,25 @@
 """Read-side views shared by the CLI and the web: task lists, instances, history."""
+import uuid
 from datetime import datetime
 from typing import Any
 
+import jinja2.sandbox
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from . import assignment, deadlines, definitions, files, history, projections, serialization
+from . import assignment, deadlines, definitions, files, forms, history, projections, runtime, serialization
 from .clock import local_iso
 from .directory import Actor
 from .errors import InvalidInput, NotFound
 from .models import Definition, Escalation, HumanTask, Instance, Timer
-from .runtime import instance_data
 
 
 def _iso(value: datetime | None) -> str | None:
     return local_iso(value) if value else None
 
 
+_JINJA = jinja2.sandbox.SandboxedEnvironment(autoescape=False)
 SCOPES = ("mine", "organisation")
 CARDS = (deadlines.GREEN, deadlines.YELLOW, deadlines.RED)
 
@@ -115,7 +117,7 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
         "version": loaded.version,
         "status": instance.status, "title": instance.title, "started_by": instance.started_by,
         "started_at": _iso(instance.started_at), "completed_at": _iso(instance.completed_at),
-        "data": instance_data(workflow),
+        "data": runtime.instance_data(workflow),
         "ready_tasks": ready,
         "overdue": any(t["overdue"] for t in ready),
         "waiting_timers": [{"task_name": t.task_name, "due_at": _iso(t.due_at),
@@ -146,5 +148,41 @@ def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
     specs = definitions.load(session, instance.definition_id).spec.task_specs
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "task_name": e.task_name,
              "step_title": projections.task_title(specs[e.task_name]) if e.task_name in specs else e.task_name,
+             "form_key": projections.form_key(specs[e.task_name]) if e.task_name in specs else None,
              "data": e.data, "hash": e.hash}
             for e in history.events(session, instance_id)]
+
+
+def _instructions(spec: Any, data: dict[str, Any]) -> str | None:
+    """The step's instructions with case variables filled in (Jinja, sandboxed)."""
+    raw = (getattr(spec, "extensions", None) or {}).get("instructionsForEndUser")
+    if not raw:
+        return None
+    try:
+        return _JINJA.from_string(raw).render(**data)
+    except jinja2.TemplateError:
+        return raw
+
+
+def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> dict[str, Any]:
+    """What the task page shows: the task, its instructions, form and prefill, and the case so far.
+
+    The actor must be entitled to act on the task or lead its organisation; otherwise it does not exist."""
+    task = session.get(HumanTask, task_id)
+    if task is None or not (assignment.may_act(task, actor) or (
+            actor.is_leader and task.organisation is not None and task.organisation == actor.organisation)):
+        raise NotFound(f"任务 {task_id} 不存在或无权查看")
+    instance = session.get(Instance, task.instance_id)
+    loaded = definitions.load(session, instance.definition_id)
+    workflow = serialization.restore(instance.state, loaded)
+    spiff_task = workflow.get_task_from_id(uuid.UUID(task_id))
+    data = dict(spiff_task.data) if spiff_task is not None else {}
+    schema = runtime.form_schema(session, task.form_key)
+    prefill = {k: data[k] for k in forms.input_keys(schema) if k in data and k not in forms.file_fields(schema)} \
+        if schema else {}
+    return {
+        "task": task_view(task, now, instance.title, loaded.name),
+        "may_act": assignment.may_act(task, actor),
+        "instructions": _instructions(spiff_task.task_spec, data) if spiff_task is not None else None,
+        "schema": schema, "prefill": prefill,
+    }

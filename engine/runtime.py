@@ -230,6 +230,8 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
         raise InvalidInput("启动数据必须是 JSON 对象")
     row = definitions.latest_definition(session, process_id)
     definition = definitions.load(session, row.id)
+    if not assignment.may_start(definition, actor, set(session.scalars(select(Organisation.code)))):
+        raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
     instance = Instance(id=uuid.uuid4().hex, process_id=process_id, definition_id=row.id, status="running",
                         title=str(data.get("case_title") or definition.name), state="",
                         started_by=actor.username, started_at=now, updated_at=now,

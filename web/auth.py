@@ -1,0 +1,75 @@
+"""Sign-in with username and password, the signed-in actor, and the language switch."""
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+
+from engine import credentials, directory
+from engine.directory import Actor
+
+from .db import transaction
+from .i18n import LANGUAGES, text
+
+bp = Blueprint("auth", __name__)
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user, looked up once per request (roles may change while signed in)."""
+    if "actor" not in g:
+        username = session.get("username")
+        g.actor = None
+        if username:
+            with transaction() as db:
+                g.actor = directory.actor_or_none(db, username)
+    return g.actor
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_actor() is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site, never another host.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.task_list")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        with transaction() as db:
+            actor = credentials.check_password(db, username, request.form.get("password", ""))
+        if actor is not None:
+            lang = session.get("lang")
+            session.clear()  # a fresh session at sign-in
+            session.update(username=actor.username, **({"lang": lang} if lang else {}))
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        error = text("bad_login")
+        current_app.logger.info("failed sign-in for %r", username)
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language/<code>")
+def switch_language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
