@@ -102,6 +102,7 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
     if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
     loaded = definitions.load(session, instance.definition_id)
+    specs = loaded.spec.task_specs
     workflow = serialization.restore(instance.state, loaded)
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                             .order_by(HumanTask.created_at, HumanTask.id))
@@ -133,8 +134,13 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
                             if t.task_spec.bpmn_id],
         "active_steps": _step_ids(workflow, TaskState.READY),
         "waiting_steps": _step_ids(workflow, TaskState.WAITING),
-        "files": files.of_instance(session, instance_id),
+        "files": [dict(f, step_title=_step_title(specs, f["task_name"]))
+                  for f in files.of_instance(session, instance_id)],
     }
+
+
+def _step_title(specs: dict[str, Any], name: str | None) -> str | None:
+    return projections.task_title(specs[name]) if name in specs else name
 
 
 def _step_ids(workflow: Any, state: TaskState) -> list[str]:
@@ -147,7 +153,7 @@ def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
         raise NotFound(f"实例 {instance_id} 不存在")
     specs = definitions.load(session, instance.definition_id).spec.task_specs
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "task_name": e.task_name,
-             "step_title": projections.task_title(specs[e.task_name]) if e.task_name in specs else e.task_name,
+             "step_title": _step_title(specs, e.task_name),
              "form_key": projections.form_key(specs[e.task_name]) if e.task_name in specs else None,
              "data": e.data, "hash": e.hash}
             for e in history.events(session, instance_id)]

@@ -1,36 +1,87 @@
 """Flask app factory; nothing runs at import time."""
+import secrets
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
-from sqlalchemy import func, select
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from engine import definitions
-from engine.clock import system_now
 from engine.db import make_engine, make_sessionmaker
-from engine.models import HumanTask, Instance, Timer
+from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
+
+from . import api, auth, pages, vendor
+from .i18n import EVENT_KINDS, language, text
+
+STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
+
+
+def status_of(exc: ZhunruError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+
+
+def _secret_key(instance_path: str) -> str:
+    """A per-installation key kept beside the SQLite file, unless ZHUNRU_SECRET_KEY names one."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=8), SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+                      WTF_CSRF_TIME_LIMIT=None)
     app.config.update(config or {})
+    if "SECRET_KEY" not in app.config:
+        import os
+        app.config["SECRET_KEY"] = os.environ.get("ZHUNRU_SECRET_KEY") or _secret_key(app.instance_path)
     if "SESSIONS" not in app.config:
         app.config["SESSIONS"] = make_sessionmaker(make_engine(app.config.get("DATABASE_URL")))
 
-    @app.get("/")
-    def overview():
-        with app.config["SESSIONS"]() as session:
-            processes = definitions.process_summaries(session)
-            by_status = dict(session.execute(
-                select(Instance.status, func.count()).group_by(Instance.status)).all())
-            now = system_now()
-            open_tasks = session.scalar(select(func.count()).select_from(HumanTask))
-            overdue = session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.due_at <= now))
-            provisional = session.scalar(select(func.count()).select_from(HumanTask)
-                                         .where(HumanTask.due_provisional))
-            waiting = session.scalar(select(func.count()).select_from(Timer).where(Timer.kind == "event"))
-            failing = session.scalar(select(func.count()).select_from(Timer).where(Timer.attempts > 0))
-        return render_template("overview.html", processes=processes, by_status=by_status, open_tasks=open_tasks,
-                               overdue=overdue, provisional=provisional, waiting_timers=waiting, failing=failing)
+    csrf = CSRFProtect(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(vendor.bp)
+    api.register(app, csrf)
+    app.jinja_env.globals.update(_=text, language=language, current_actor=auth.current_actor,
+                                 EVENT_KINDS=EVENT_KINDS)
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+    @app.errorhandler(ZhunruError)
+    def zhunru_error(exc: ZhunruError):
+        code = status_of(exc)
+        if wants_json():
+            body: dict[str, Any] = {"code": code, "message": str(exc)}
+            if isinstance(exc, FormInvalid):
+                body["errors"] = exc.errors
+            return jsonify(body), code
+        return render_template("error.html", code=code, message=str(exc)), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = "表单已过期或缺少安全令牌 (CSRF)，请刷新页面后重试"
+        if wants_json():
+            return jsonify({"code": 400, "message": message}), 400
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        if wants_json():
+            return jsonify({"code": 404, "message": "不存在"}), 404
+        return render_template("error.html", code=404, message=text("not_found")), 404
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        message = "上传内容过大 (每次提交合计不超过 64 MB，单个文件不超过 20 MB)"
+        if wants_json():
+            return jsonify({"code": 413, "message": message}), 413
+        return render_template("error.html", code=413, message=message), 413
 
     @app.get("/healthz")
     def health():

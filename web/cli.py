@@ -1,4 +1,5 @@
 """The `zhunru` command: each subcommand is one transaction; errors exit 2 with one clear line each."""
+import sys
 from pathlib import Path
 
 import click
@@ -78,13 +79,14 @@ def start(process_id: str, data: str | None, username: str, as_json: bool) -> No
 
 @main.command(help="列出用户可办理的待办任务")
 @click.option("--user", "username", default="admin", show_default=True)
+@click.option("--scope", type=click.Choice(queries.SCOPES), help="mine 我的 / organisation 本单位；缺省为全部可办理的")
 @click.option("--json", "as_json", is_flag=True)
 @command
-def tasks(username: str, as_json: bool) -> None:
+def tasks(username: str, scope: str | None, as_json: bool) -> None:
     with transaction() as session:
-        rows = queries.tasks_for(session, actor(session, username), system_now())
+        rows = queries.task_page(session, actor(session, username), system_now(), scope, per_page=1000)["items"]
     emit(as_json, rows, lambda rs: "\n".join(
-        f"{r['task_id']}  {r['title']}  [{r['organisation'] or r['group'] or r['assignee']}]  "
+        f"{r['task_id']}  {r['title']}  [{r['assignee'] or r['organisation'] or r['group']}]  "
         f"截止 {due_text(r)}  {r['case_title']}" for r in rs) or "没有待办任务")
 
 
@@ -197,6 +199,28 @@ def user_add(username: str, organisation: str | None, roles: tuple[str, ...], di
     with transaction() as session:
         directory.add_user(session, username, display_name or username, organisation, list(roles), system_now())
     click.echo(f"已添加用户 {username}")
+
+
+@user.command("passwd", help="设置用户密码 (非终端时从标准输入读取)")
+@click.argument("username")
+@command
+def user_passwd(username: str) -> None:
+    if sys.stdin.isatty():
+        password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with transaction() as session:
+        credentials.set_password(session, username, password)
+    click.echo(f"已设置 {username} 的密码")
+
+
+@user.command("token", help="为用户生成 API 令牌 (只显示一次)")
+@click.argument("username")
+@command
+def user_token(username: str) -> None:
+    with transaction() as session:
+        token = credentials.issue_token(session, username, system_now())
+    click.echo(token)
 
 
 @main.group("file", help="证明材料文件")

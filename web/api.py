@@ -1,0 +1,289 @@
+"""JSON API under /api/v1 (bearer tokens from `zhunru user token`), documented at /api/v1/openapi.json.
+
+Task and instance objects carry the same fields as the CLI's --json output.
+"""
+from flask import Flask, g, request
+from flask_smorest import Api, Blueprint, abort
+from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, fields, validate
+
+from engine import access, claims, credentials, definitions, files, queries, runtime
+from engine.clock import system_now
+
+from .db import transaction
+
+blp = Blueprint("api", __name__, url_prefix="/api/v1", description="准入 Zhunru 接口")
+ERRORS = {400: "请求无效", 401: "未提供或无效的令牌", 403: "无权操作", 404: "不存在或无权查看",
+          409: "状态冲突 (例如任务已办结)", 413: "上传内容过大", 422: "数据未通过校验"}
+
+
+class ApiErrorSchema(Schema):
+    code = fields.Integer(required=True)
+    message = fields.String(required=True)
+    status = fields.String()
+    errors = fields.Dict()
+
+
+class ProcessSchema(Schema):
+    process_id = fields.String(required=True)
+    name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    deployed_at = fields.String(required=True)
+    deployed_by = fields.String(required=True)
+
+
+class StartSchema(Schema):
+    process_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class StartedSchema(Schema):
+    instance_id = fields.String(required=True)
+
+
+class TaskSchema(Schema):
+    task_id = fields.String(required=True)
+    instance_id = fields.String(required=True)
+    process_id = fields.String(required=True)
+    process_name = fields.String(allow_none=True)
+    task_name = fields.String(required=True)
+    title = fields.String(required=True)
+    case_title = fields.String(allow_none=True)
+    lane = fields.String(allow_none=True)
+    organisation = fields.String(allow_none=True)
+    group = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    received_at = fields.String(allow_none=True)
+    due_at = fields.String(allow_none=True, metadata={"description": "截止时间 (ISO 8601, Asia/Shanghai)"})
+    provisional = fields.Boolean(metadata={"description": "该年节假日未载入，期限暂按周一至周五计算"})
+    remind_at = fields.String(allow_none=True)
+    reminded_at = fields.String(allow_none=True)
+    card = fields.String(allow_none=True, metadata={"description": "green 绿牌 / yellow 黄牌 / red 红牌"})
+    overdue = fields.Boolean()
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class TaskQuerySchema(Schema):
+    scope = fields.String(load_default="mine", validate=validate.OneOf(queries.SCOPES))
+    process_id = fields.String(validate=validate.Length(max=200))
+    status = fields.String(validate=validate.OneOf(queries.CARDS))
+    q = fields.String(validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class TimerSchema(Schema):
+    task_name = fields.String()
+    due_at = fields.String(allow_none=True)
+    attached_to = fields.String(allow_none=True)
+    provisional = fields.Boolean()
+    rule = fields.String(allow_none=True)
+    days = fields.Integer(allow_none=True)
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+
+
+class EscalationSchema(Schema):
+    step = fields.String()
+    overdue_unit = fields.String(allow_none=True)
+    reported_to = fields.String()
+    due_at = fields.String(allow_none=True)
+    escalated_at = fields.String()
+
+
+class FileSchema(Schema):
+    file_id = fields.String(required=True)
+    filename = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    uploaded_by = fields.String()
+    task_name = fields.String(allow_none=True)
+    step_title = fields.String(allow_none=True)
+
+
+class InstanceSchema(Schema):
+    instance_id = fields.String(required=True)
+    process_id = fields.String(required=True)
+    process_name = fields.String()
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "running / completed / error / cancelled"})
+    title = fields.String()
+    started_by = fields.String()
+    started_at = fields.String(allow_none=True)
+    completed_at = fields.String(allow_none=True)
+    data = fields.Dict()
+    ready_tasks = fields.List(fields.Nested(TaskSchema))
+    overdue = fields.Boolean()
+    waiting_timers = fields.List(fields.Nested(TimerSchema))
+    escalations = fields.List(fields.Nested(EscalationSchema))
+    waiting_messages = fields.List(fields.String())
+    error = fields.Dict(allow_none=True)
+    completed_steps = fields.List(fields.String())
+    active_steps = fields.List(fields.String())
+    waiting_steps = fields.List(fields.String())
+    files = fields.List(fields.Nested(FileSchema))
+
+
+class EventSchema(Schema):
+    seq = fields.Integer()
+    at = fields.String()
+    actor = fields.String()
+    kind = fields.String()
+    task_name = fields.String(allow_none=True)
+    step_title = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    data = fields.Dict()
+    hash = fields.String()
+
+
+class CompleteSchema(Schema):
+    data = fields.Dict(keys=fields.String(), required=True)
+
+
+class CompletedSchema(Schema):
+    instance_id = fields.String(required=True)
+    status = fields.String(required=True)
+    error = fields.String(allow_none=True)
+
+
+class UploadSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+def _errors(*codes: int):
+    """Document the JSON error answers a route may give."""
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, schema=ApiErrorSchema, description=ERRORS[code])(view)
+        return view
+    return decorate
+
+
+@blp.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401, message="需要 Authorization: Bearer <令牌> (由 zhunru user token 生成)")
+    with transaction() as db:
+        g.api_actor = credentials.actor_for_token(db, token.strip(), system_now())
+    if g.api_actor is None:
+        abort(401, message="令牌无效")
+
+
+@blp.route("/processes")
+@blp.response(200, ProcessSchema(many=True))
+@_errors(401)
+def list_processes():
+    """已部署的流程 (各取最新版本)"""
+    with transaction() as db:
+        return definitions.process_summaries(db)
+
+
+@blp.route("/instances", methods=["POST"])
+@blp.arguments(StartSchema)
+@blp.response(201, StartedSchema)
+@_errors(400, 401, 403, 404, 422)
+def start_instance(body):
+    """发起案件"""
+    with transaction() as db:
+        instance = runtime.start_instance(db, body["process_id"], body["data"], g.api_actor, system_now())
+        return {"instance_id": instance.id}
+
+
+@blp.route("/instances/<instance_id>")
+@blp.response(200, InstanceSchema)
+@_errors(401, 404)
+def get_instance(instance_id: str):
+    """案件状态"""
+    with transaction() as db:
+        access.require_instance(db, g.api_actor, instance_id)
+        return queries.instance_view(db, instance_id, system_now())
+
+
+@blp.route("/instances/<instance_id>/history")
+@blp.response(200, EventSchema(many=True))
+@_errors(401, 404)
+def get_history(instance_id: str):
+    """案件办理记录"""
+    with transaction() as db:
+        access.require_instance(db, g.api_actor, instance_id)
+        return queries.history_view(db, instance_id)
+
+
+@blp.route("/tasks")
+@blp.arguments(TaskQuerySchema, location="query")
+@blp.response(200, TaskPageSchema)
+@_errors(400, 401, 422)
+def list_tasks(args):
+    """待办任务 (scope=mine 我的 / organisation 本单位)，按截止时间排序"""
+    with transaction() as db:
+        return queries.task_page(db, g.api_actor, system_now(), args["scope"], args.get("process_id"),
+                                 args.get("status"), args.get("q"), args["page"], args["per_page"])
+
+
+@blp.route("/tasks/<task_id>/claim", methods=["POST"])
+@blp.response(200, TaskSchema)
+@_errors(401, 403, 404, 409)
+def claim_task(task_id: str):
+    """认领本单位的任务"""
+    now = system_now()
+    with transaction() as db:
+        task = claims.claim(db, task_id, g.api_actor, now)
+        return queries.task_view(task, now)
+
+
+@blp.route("/tasks/<task_id>/release", methods=["POST"])
+@blp.response(200, TaskSchema)
+@_errors(401, 403, 404, 409)
+def release_task(task_id: str):
+    """退回已认领的任务"""
+    now = system_now()
+    with transaction() as db:
+        task = claims.release(db, task_id, g.api_actor, now)
+        return queries.task_view(task, now)
+
+
+@blp.route("/tasks/<task_id>/complete", methods=["POST"])
+@blp.arguments(CompleteSchema)
+@blp.response(200, CompletedSchema)
+@_errors(400, 401, 403, 404, 409, 422)
+def complete_task(body, task_id: str):
+    """办理任务 (表单数据在服务器端校验)"""
+    with transaction() as db:
+        instance = runtime.complete_task(db, task_id, body["data"], g.api_actor, system_now())
+        return {"instance_id": instance.id, "status": instance.status,
+                "error": instance.error_message if instance.status == "error" else None}
+
+
+@blp.route("/files", methods=["POST"])
+@blp.arguments(UploadSchema, location="files")
+@blp.response(201, FileSchema)
+@_errors(400, 401, 413, 422)
+def upload_file(body):
+    """上传证明材料，返回可在表单数据中引用的 file_id"""
+    upload = body["file"]
+    with transaction() as db:
+        row = files.store(db, upload.filename or "file", upload.read(), g.api_actor.username, system_now())
+        return {"file_id": row.id, "filename": row.filename, "sha256": row.sha256, "size": row.size,
+                "content_type": row.content_type, "uploaded_by": row.uploaded_by, "task_name": None}
+
+
+def register(app: Flask, csrf: CSRFProtect) -> None:
+    app.config.update(API_TITLE="准入 Zhunru API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+                      OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
+                      API_SPEC_OPTIONS={"security": [{"bearerAuth": []}],
+                                        "components": {"securitySchemes": {
+                                            "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    api = Api(app)
+    csrf.exempt(blp)  # bearer tokens, no cookies: nothing for a forged form to ride on
+    api.register_blueprint(blp)

@@ -1,0 +1,49 @@
+"""History events as staff read them: the step, who, when, and what was submitted, with form labels."""
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import forms, runtime
+from engine.models import StoredFile
+
+SHOWN = ("instance_started", "task_completed", "message_received", "timer_fired", "reminder_sent", "escalated",
+         "deadline_extended", "deadline_recounted", "task_claimed", "task_released", "task_reassigned", "error",
+         "retried", "instance_cancelled")
+
+
+def _value(value: Any, field: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    if field["type"] == "filepicker":
+        return {"files": [{"file_id": f, "filename": names.get(f, f)} for f in (value or [])]}
+    if isinstance(value, bool):
+        return {"text": "是" if value else "否"}
+    if isinstance(value, list):
+        return {"text": "、".join(str(field["options"].get(str(v), v)) for v in value)}
+    return {"text": str(field["options"].get(str(value), value))}
+
+
+def describe_history(session: Session, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    schemas: dict[str, dict[str, Any]] = {}
+    for event in events:
+        key = event.get("form_key")
+        if key and key not in schemas:
+            schemas[key] = forms.labels(runtime.form_schema(session, key) or {"components": []})
+    file_ids = [f for e in events for f in _file_ids(e, schemas)]
+    names = dict(session.execute(select(StoredFile.id, StoredFile.filename).where(StoredFile.id.in_(file_ids))).all()) \
+        if file_ids else {}
+    shown = []
+    for event in events:
+        if event["kind"] not in SHOWN:
+            continue
+        submitted = event["data"].get("data") or event["data"].get("payload") or {}
+        labels = schemas.get(event.get("form_key") or "", {})
+        fields = [{"label": labels[k]["label"], **_value(v, labels[k], names)} if k in labels
+                  else {"label": k, "text": str(v)} for k, v in submitted.items()]
+        shown.append({**event, "fields": fields})
+    return shown
+
+
+def _file_ids(event: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> list[str]:
+    labels = schemas.get(event.get("form_key") or "", {})
+    submitted = event["data"].get("data") or event["data"].get("payload") or {}
+    return [f for k, v in submitted.items() if labels.get(k, {}).get("type") == "filepicker" for f in (v or [])]

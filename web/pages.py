@@ -1,0 +1,225 @@
+"""Staff pages: task list, task page with its form, starting a case, case pages, file download."""
+import json
+import math
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from engine import access, assignment, claims, definitions, directory, files, forms, queries, runtime
+from engine.clock import system_now
+from engine.errors import InvalidInput, NotEntitled
+from engine.models import Definition, HumanTask, Instance, Organisation, Timer
+
+from .auth import current_actor, login_required
+from .db import transaction
+from .describe import describe_history
+
+bp = Blueprint("pages", __name__)
+PER_PAGE = 20
+
+
+@bp.get("/")
+@login_required
+def home():
+    return redirect(url_for("pages.task_list"))
+
+
+def _int_arg(name: str, default: int) -> int:
+    try:
+        return max(1, int(request.args.get(name, default)))
+    except ValueError:
+        return default
+
+
+@bp.get("/tasks")
+@login_required
+def task_list():
+    actor = current_actor()
+    scope = request.args.get("scope")
+    status = request.args.get("status") or None
+    if status not in (None, *queries.CARDS):
+        status = None
+    process_id = request.args.get("process") or None
+    text_filter = (request.args.get("q") or "").strip()[:100]
+    with transaction() as db:
+        if scope not in queries.SCOPES:  # first visit: my own tasks, else my organisation's pool
+            scope = "mine" if queries.task_page(db, actor, system_now(), "mine", per_page=1)["total"] \
+                else "organisation"
+        result = queries.task_page(db, actor, system_now(), scope, process_id, status, text_filter,
+                                   _int_arg("page", 1), PER_PAGE)
+        processes = definitions.process_summaries(db)
+        colleagues = ([u for u in directory.users(db) if u["organisation"] == actor.organisation]
+                      if actor.is_leader and actor.organisation else [])
+    pages = max(1, math.ceil(result["total"] / PER_PAGE))
+    return render_template("tasks.html", result=result, scope=scope, status=status, process_id=process_id,
+                           q=text_filter, processes=processes, pages=pages, colleagues=colleagues)
+
+
+def _back() -> Any:
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.task_list")
+    return redirect(target)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    with transaction() as db:
+        claims.claim(db, task_id, current_actor(), system_now())
+    return _back()
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required
+def release(task_id: str):
+    with transaction() as db:
+        claims.release(db, task_id, current_actor(), system_now())
+    return _back()
+
+
+@bp.post("/tasks/<task_id>/reassign")
+@login_required
+def reassign(task_id: str):
+    with transaction() as db:
+        claims.reassign(db, task_id, request.form.get("username", ""), current_actor(), system_now())
+    return _back()
+
+
+def _case(db, instance_id: str) -> dict[str, Any]:
+    """The case as its pages show it; the caller has checked the user may see it."""
+    view = queries.instance_view(db, instance_id, system_now())
+    return {"case": view, "steps": describe_history(db, queries.history_view(db, instance_id))}
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task_page(task_id: str):
+    actor = current_actor()
+    with transaction() as db:
+        detail = queries.task_detail(db, actor, task_id, system_now())
+        context = _case(db, detail["task"]["instance_id"])  # entitled through the task
+    return render_template("task.html", detail=detail, **context)
+
+
+@bp.post("/tasks/<task_id>/complete")
+@login_required
+def complete(task_id: str):
+    """Form data (JSON) and its evidence files in one request, stored and completed in one transaction."""
+    actor = current_actor()
+    try:
+        data = json.loads(request.form.get("data") or "{}")
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"表单数据不是有效的 JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput("表单数据必须是 JSON 对象")
+    now = system_now()
+    with transaction() as db:
+        human = db.get(HumanTask, task_id)
+        if human is None or not assignment.may_act(human, actor):
+            raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
+        schema = runtime.form_schema(db, human.form_key) or {}
+        for key in forms.file_fields(schema):
+            value = data.get(key)
+            if isinstance(value, str) and value.startswith("files::"):  # form-js filepicker reference
+                data[key] = [files.store(db, upload.filename or "file", upload.read(), actor.username, now).id
+                             for upload in request.files.getlist(value)]
+        instance = runtime.complete_task(db, task_id, data, actor, now)
+        mine = db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
+                                                     assignment.visible_to(actor))).first()
+    target = url_for("pages.task_page", task_id=mine) if mine else url_for("pages.task_list", done=instance.id)
+    return jsonify({"status": instance.status, "redirect": target})
+
+
+@bp.get("/start")
+@login_required
+def start_list():
+    actor = current_actor()
+    with transaction() as db:
+        known = set(db.scalars(select(Organisation.code)))
+        startable = []
+        for summary in definitions.process_summaries(db):
+            loaded = definitions.load(db, definitions.latest_definition(db, summary["process_id"]).id)
+            if assignment.may_start(loaded, actor, known):
+                startable.append(summary)
+    return render_template("start.html", processes=startable)
+
+
+@bp.post("/start/<process_id>")
+@login_required
+def start(process_id: str):
+    actor = current_actor()
+    with transaction() as db:
+        instance = runtime.start_instance(db, process_id, {}, actor, system_now())
+        first = db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
+                                                      assignment.visible_to(actor))).first()
+    return redirect(url_for("pages.task_page", task_id=first) if first
+                    else url_for("pages.case_page", instance_id=instance.id))
+
+
+@bp.get("/cases")
+@login_required
+def case_list():
+    actor = current_actor()
+    status = request.args.get("status") or None
+    page = _int_arg("page", 1)
+    with transaction() as db:
+        conditions = [access.visible(actor)] + ([Instance.status == status] if status else [])
+        total = db.scalar(select(func.count()).select_from(Instance).where(*conditions))
+        rows = db.execute(select(Instance, Definition.name).join(Definition, Definition.id == Instance.definition_id)
+                          .where(*conditions).order_by(Instance.started_at.desc(), Instance.id)
+                          .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    return render_template("cases.html", rows=rows, total=total, page=page, status=status,
+                           pages=max(1, math.ceil(total / PER_PAGE)))
+
+
+@bp.get("/cases/<instance_id>")
+@login_required
+def case_page(instance_id: str):
+    with transaction() as db:
+        access.require_instance(db, current_actor(), instance_id)
+        context = _case(db, instance_id)
+    return render_template("case.html", **context)
+
+
+@bp.get("/cases/<instance_id>/diagram.xml")
+@login_required
+def diagram(instance_id: str):
+    with transaction() as db:
+        instance = access.require_instance(db, current_actor(), instance_id)
+        xml = db.scalar(select(Definition.xml).where(Definition.id == instance.definition_id))
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/files/<file_id>")
+@login_required
+def download(file_id: str):
+    with transaction() as db:
+        row = access.require_file(db, current_actor(), file_id)
+        content, filename, content_type, digest = row.content, row.filename, row.content_type, row.sha256
+    response = Response(content, mimetype=content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+    response.headers["X-Content-SHA256"] = digest
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/status")
+@login_required
+def status_page():
+    if not current_actor().is_admin:
+        abort(404)
+    now = system_now()
+    with transaction() as db:
+        processes = definitions.process_summaries(db)
+        by_status = dict(db.execute(select(Instance.status, func.count()).group_by(Instance.status)).all())
+        counts = {
+            "open_tasks": db.scalar(select(func.count()).select_from(HumanTask)),
+            "overdue": db.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.due_at <= now)),
+            "provisional": db.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.due_provisional)),
+            "waiting_timers": db.scalar(select(func.count()).select_from(Timer).where(Timer.kind == "event")),
+            "failing": db.scalar(select(func.count()).select_from(Timer).where(Timer.attempts > 0)),
+        }
+    return render_template("overview.html", processes=processes, by_status=by_status, **counts)
