@@ -1,6 +1,7 @@
 """The `zhunru` command as other tools use it: --json shapes, exit status 2 with one clear line."""
 import json
 import os
+from datetime import UTC, datetime
 import subprocess
 from pathlib import Path
 
@@ -140,3 +141,24 @@ def test_close_of_business_is_a_setting(cli):
     assert "HH:MM" in cli("setting", "set", "close_of_business", "25:00", expect=2).stderr
     assert "可用" in cli("setting", "set", "lunch", "12:00", expect=2).stderr
     assert cli("setting", "show", "--json") == {"close_of_business": "17:30"}
+
+
+def test_passwords_and_api_tokens(cli, db_url):
+    env = {**os.environ, "ZHUNRU_DATABASE_URL": db_url}
+    set_pw = subprocess.run([ZHUNRU, "user", "passwd", "county_gov"], input="a-new-secret\n", cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert set_pw.returncode == 0, set_pw.stderr
+    short = subprocess.run([ZHUNRU, "user", "passwd", "county_gov"], input="short\n", cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert short.returncode == 2 and "至少 8 个字符" in short.stderr
+    token = cli("user", "token", "county_gov").stdout.strip()
+    assert len(token) >= 40
+    from engine import credentials, directory
+    from engine.db import make_engine, make_sessionmaker
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as s, s.begin():
+        assert credentials.check_password(s, "county_gov", "a-new-secret") == directory.actor(s, "county_gov")
+        assert credentials.check_password(s, "county_gov", "zhunru-demo") is None
+        assert credentials.actor_for_token(s, token, datetime.now(UTC)).username == "county_gov"
+    engine.dispose()
+    assert "ghost" in cli("user", "token", "ghost", expect=2).stderr
