@@ -1,8 +1,8 @@
 """The `zhunru` command as other tools use it: --json shapes, exit status 2 with one clear line."""
 import json
 import os
-from datetime import UTC, datetime
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
