@@ -3,7 +3,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+from .errors import InvalidInput
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,3 +24,12 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to serve a database whose schema is older than this code (run `zhunru init` first)."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if current != head:
+        raise InvalidInput(f"数据库结构版本为 {current or '空'}，程序需要 {head}；请先运行 zhunru init")

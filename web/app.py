@@ -1,4 +1,5 @@
 """Flask app factory; nothing runs at import time."""
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -36,8 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=64 * 1024 * 1024,
                       WTF_CSRF_TIME_LIMIT=None)
     app.config.update(config or {})
-    if "SECRET_KEY" not in app.config:
-        import os
+    if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("ZHUNRU_SECRET_KEY") or _secret_key(app.instance_path)
     if "SESSIONS" not in app.config:
         app.config["SESSIONS"] = make_sessionmaker(make_engine(app.config.get("DATABASE_URL")))

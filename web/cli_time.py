@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from engine import deadlines, holidays, settings
+from engine import deadlines, holidays, schema, settings
 from engine import timers as timers_engine
 from engine.clock import local_iso, parse_instant, system_now
 from engine.errors import InvalidInput
@@ -16,6 +16,7 @@ def start_scheduler(interval: int):
     """Fire due timers every `interval` seconds in a background thread (serve and worker)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    schema.require_current(state.sessions.kw["bind"])
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
     scheduler.add_job(lambda: timers_engine.fire_due(state.sessions, system_now()), "interval",
                       seconds=interval, id="fire_timers", max_instances=1, coalesce=True)

@@ -110,3 +110,13 @@ def test_only_the_city_ndrc_may_start_a_clue(client):
     assert "start-clue_0137" not in page
     answer = client.post("/start/clue_0137", data={"csrf_token": csrf_of(page)})
     assert answer.status_code == 403
+
+
+def test_an_installation_gets_its_own_secret_key(sessions, tmp_path, monkeypatch):
+    from web.app import create_app
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ZHUNRU_SECRET_KEY", raising=False)
+    app = create_app({"SESSIONS": sessions})
+    assert app.test_client().get("/login").status_code == 200
+    key = (tmp_path / "instance" / "secret_key").read_text()
+    assert len(key) == 64 and create_app({"SESSIONS": sessions}).config["SECRET_KEY"] == key
