@@ -17,9 +17,9 @@ from handlers import registry
 from . import access, assignment, calendar, definitions, files, forms, history, holidays, projections, serialization
 from .clock import local_iso, running_at
 from .directory import Actor
-from .errors import Conflict, FormInvalid, HandlerError, InvalidInput, NotEntitled, NotFound, ZhunruError
+from .errors import Conflict, FormInvalid, HandlerError, NotEntitled, NotFound, ZhunruError
 from .models import Escalation, FormDefinition, HumanTask, Instance, Notification, Organisation, Timer
-from .sandbox import ZhunruScriptEngine
+from .sandbox import ZhunruScriptEngine, check_data
 
 
 def _describe(exc: Exception, task: Any) -> str:
@@ -226,8 +226,7 @@ def _lock_instance(session: Session, instance_id: str) -> Instance:
 def start_instance(session: Session, process_id: str, data: dict[str, Any], actor: Actor,
                    now: datetime) -> Instance:
     """Start the newest version of a process with the given data."""
-    if not isinstance(data, dict):
-        raise InvalidInput("启动数据必须是 JSON 对象")
+    check_data(data, "启动数据")
     row = definitions.latest_definition(session, process_id)
     definition = definitions.load(session, row.id)
     if not assignment.may_start(definition, actor, set(session.scalars(select(Organisation.code)))):
@@ -269,8 +268,7 @@ def form_schema(session: Session, form_key: str | None) -> dict[str, Any] | None
 def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: Actor,
                   now: datetime) -> Instance:
     """Complete a ready user task with validated form data, then run the engine until it waits."""
-    if not isinstance(data, dict):
-        raise InvalidInput("任务数据必须是 JSON 对象")
+    check_data(data, "任务数据")
     human = session.get(HumanTask, task_id)
     if human is None:
         raise NotFound(f"任务 {task_id} 不存在或已办结")
@@ -307,8 +305,7 @@ def _participants(run: _Run) -> set[str]:
 def deliver_message(session: Session, instance_id: str, name: str, payload: dict[str, Any], actor: Actor,
                     now: datetime) -> Instance:
     """Deliver a named message to an instance that is waiting for it."""
-    if not isinstance(payload, dict):
-        raise InvalidInput("消息内容必须是 JSON 对象")
+    check_data(payload, "消息内容")
     instance = _lock_instance(session, instance_id)
     run = _Run(session, instance, now, actor.username)
     run.catch_up()

@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from . import calendar
 from .clock import SHANGHAI, engine_now
-from .errors import HandlerError
+from .errors import HandlerError, InvalidInput
 
 log = logging.getLogger("zhunru.script")
 
@@ -118,6 +118,26 @@ _BASE_GLOBALS: dict[str, Any] = {
     **DIAGRAM_FUNCTIONS,
 }
 _RESERVED = frozenset(_BASE_GLOBALS)
+
+
+def check_data(data: Any, what: str) -> None:
+    """Data from outside (start data, form data, messages) must be a JSON object whose names do not
+    shadow the diagram functions and whose text has no NUL characters (PostgreSQL refuses them)."""
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{what}必须是 JSON 对象")
+    bad = sorted(k for k in data if not isinstance(k, str) or k.startswith("_") or k in _RESERVED)
+    if bad:
+        raise InvalidInput(f"{what}中的字段名 {', '.join(map(str, bad))} 不允许 (不能以 _ 开头或与内置函数同名)")
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(f"{what}含有不允许的空字符 (\\u0000)")
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 @lru_cache(maxsize=4096)

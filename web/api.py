@@ -34,7 +34,8 @@ class ProcessSchema(Schema):
 
 
 class StartSchema(Schema):
-    process_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    process_id = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                        validate.Regexp(r"^[A-Za-z_][\w.-]*$")])
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 

@@ -53,6 +53,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def wants_json() -> bool:
         return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
+    @app.before_request
+    def refuse_nul():
+        # PostgreSQL cannot hold NUL characters; refuse them in paths and parameters up front.
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            raise InvalidInput("请求中含有不允许的空字符 (\\u0000)")
+
     @app.errorhandler(ZhunruError)
     def zhunru_error(exc: ZhunruError):
         code = status_of(exc)

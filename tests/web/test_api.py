@@ -99,3 +99,14 @@ def test_openapi_document_describes_every_route_and_the_bearer_scheme(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
     assert "201" in spec["paths"]["/api/v1/instances"]["post"]["responses"]
     assert set(spec["components"]["schemas"]["Task"]["properties"]) >= {"due_at", "provisional", "card", "overdue"}
+
+
+def test_nul_characters_and_reserved_names_are_refused_not_crashed_on(client, token):
+    ndrc = token("city_ndrc")
+    assert client.get("/api/v1/tasks?q=%00", headers=ndrc).status_code == 400
+    assert client.get("/api/v1/instances/%00", headers=ndrc).status_code == 400
+    bad = client.post("/api/v1/instances", headers=ndrc, json={"process_id": "clue_0137", "data": {"a": "x\u0000"}})
+    assert bad.status_code == 400 and "空字符" in bad.json["message"]
+    shadow = client.post("/api/v1/instances", headers=ndrc,
+                         json={"process_id": "clue_0137", "data": {"working_deadline": 1}})
+    assert shadow.status_code == 400 and "working_deadline" in shadow.json["message"]
