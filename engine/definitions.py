@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from handlers import registry
 
 from . import forms
-from .errors import DefinitionError, NotFound, Problem
-from .models import Definition, FormDefinition
+from .clock import local_iso
+from .errors import Conflict, DefinitionError, NotFound, Problem
+from .models import Definition, FormDefinition, Instance
 from .sandbox import compile_sandboxed
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -47,6 +48,7 @@ class LoadedDefinition:
     subprocess_specs: dict[str, Any]
     lanes: dict[str, LaneRule] = field(default_factory=dict)
     has_lanes: bool = False
+    form_versions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,33 @@ def _latest(session: Session, model: Any, key_column: Any, key: str) -> Any:
         select(model).where(key_column == key).order_by(model.version.desc()).limit(1)).first()
 
 
-def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: datetime) -> list[Deployed]:
-    """Check every file, then store new versions; one bad file refuses the whole deployment."""
+def _form_keys_used(spec: Any) -> set[str]:
+    keys = set()
+    for task_spec in spec.task_specs.values():
+        key = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("formKey")
+        if key:
+            keys.add(key)
+    return keys
+
+
+def check(session: Session, files: list[tuple[str, bytes]], actor: str, now: datetime) -> list[Problem]:
+    """What `deploy` would refuse, without storing anything."""
+    savepoint = session.begin_nested()
+    try:
+        deploy(session, files, actor, now)
+        return []
+    except DefinitionError as exc:
+        return exc.problems
+    finally:
+        savepoint.rollback()
+
+
+def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: datetime,
+           expected: dict[str, int] | None = None) -> list[Deployed]:
+    """Check every file, then store new versions; one bad file refuses the whole deployment.
+
+    `expected` names the version each process was edited from: if someone deployed another version
+    since, the deployment is refused naming that change, never silently overwriting it."""
     problems: list[Problem] = []
     form_files = [(n, c) for n, c in files if n.endswith(".json")]
     bpmn_files = [(n, c) for n, c in files if not n.endswith(".json")]
@@ -232,14 +259,20 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
     for process_id, filename, content in batch_processes:
         digest = sha256(content)
         latest = _latest(session, Definition, Definition.process_id, process_id)
-        if latest is not None and latest.sha256 == digest:
+        base = (expected or {}).get(process_id)
+        if base is not None and (latest.version if latest else 0) != base:
+            raise Conflict(f"流程 {process_id} 已由 {latest.deployed_by} 于 {local_iso(latest.deployed_at)} 部署为 "
+                           f"v{latest.version}（你编辑的是 v{base}）；请重新打开最新版本后再修改")
+        pins = {key: _latest(session, FormDefinition, FormDefinition.form_key, key).version
+                for key in sorted(_form_keys_used(parser.get_spec(process_id)))}
+        if latest is not None and latest.sha256 == digest and latest.form_versions == pins:
             deployed.append(Deployed("process", process_id, latest.version, False))
             continue
         version = (latest.version if latest else 0) + 1
         row = Definition(
             process_id=process_id, version=version, name=parser.get_spec(process_id).description or process_id,
             filename=Path(filename).name, sha256=digest, xml=content.decode("utf-8"), dependencies=[],
-            deployed_at=now, deployed_by=actor)
+            form_versions=pins, deployed_at=now, deployed_by=actor)
         session.add(row)
         added.append((row, filename))
         deployed.append(Deployed("process", process_id, version, True))
@@ -291,6 +324,7 @@ def load(session: Session, definition_id: int) -> LoadedDefinition:
         subprocess_specs=parser.get_subprocess_specs(row.process_id),
         lanes=lane_rules(documents[0][1]),
         has_lanes=parser.get_process_parser(row.process_id).has_lanes(),
+        form_versions=dict(row.form_versions or {}),
     )
     _CACHE[(definition_id, digest)] = loaded
     if len(_CACHE) > _CACHE_SIZE:
@@ -315,3 +349,29 @@ def process_summaries(session: Session) -> list[dict[str, Any]]:
         .order_by(Definition.process_id))
     return [{"process_id": r.process_id, "name": r.name, "version": r.version, "sha256": r.sha256,
              "deployed_at": r.deployed_at.isoformat(), "deployed_by": r.deployed_by} for r in rows]
+
+
+def versions(session: Session, process_id: str) -> list[dict[str, Any]]:
+    """Every deployed version of a process, newest first, with its running and finished instance counts."""
+    counts: dict[int, dict[str, int]] = {}
+    for definition_id, status, count in session.execute(
+            select(Instance.definition_id, Instance.status, func.count()).where(Instance.process_id == process_id)
+            .group_by(Instance.definition_id, Instance.status)):
+        bucket = counts.setdefault(definition_id, {"running": 0, "finished": 0})
+        bucket["running" if status in ("running", "error") else "finished"] += count
+    rows = session.scalars(select(Definition).where(Definition.process_id == process_id)
+                           .order_by(Definition.version.desc()))
+    return [{"version": r.version, "name": r.name, "filename": r.filename, "sha256": r.sha256,
+             "deployed_at": local_iso(r.deployed_at), "deployed_by": r.deployed_by,
+             "form_versions": r.form_versions, **counts.get(r.id, {"running": 0, "finished": 0})} for r in rows]
+
+
+def version_row(session: Session, process_id: str, version: int | None = None) -> Definition:
+    """One deployed version (the newest when none is named)."""
+    if version is None:
+        return latest_definition(session, process_id)
+    row = session.scalars(select(Definition).where(Definition.process_id == process_id,
+                                                   Definition.version == version)).first()
+    if row is None:
+        raise NotFound(f"流程 {process_id} 没有版本 v{version}")
+    return row

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Organisation, User
 
-ROLES = {"handler": "经办人", "leader": "负责人", "admin": "管理员"}
+ROLES = {"handler": "经办人", "leader": "负责人", "admin": "管理员", "process_admin": "流程管理员"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,10 @@ class Actor:
     @property
     def is_leader(self) -> bool:
         return "leader" in self.roles
+
+    @property
+    def owns_processes(self) -> bool:
+        return self.is_admin or "process_admin" in self.roles
 
 
 SYSTEM = Actor("system", None, ())
@@ -136,4 +140,6 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
                 add_user(session, username, display, code, roles, now, password_hash)
     if session.scalars(select(User).where(User.username == "admin")).first() is None:
         add_user(session, "admin", "系统管理员", None, ["admin"], now, password_hash)
+    if session.scalars(select(User).where(User.username == "process_owner")).first() is None:
+        add_user(session, "process_owner", "市发展改革委流程管理员", "city_ndrc", ["process_admin"], now, password_hash)
     return created

@@ -74,6 +74,8 @@ class Definition(Base):
     xml: Mapped[str] = mapped_column(Text)
     # Other deployed definitions whose processes this one calls (call activities).
     dependencies: Mapped[list[Any]] = mapped_column(default=list)
+    # The version of each form its tasks use, fixed when this version was deployed.
+    form_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(64))
 
@@ -124,6 +126,7 @@ class HumanTask(Base):
     group_name: Mapped[str | None] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(64))
     form_key: Mapped[str | None] = mapped_column(String(200))
+    form_version: Mapped[int | None]
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # counted Monday–Friday

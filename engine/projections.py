@@ -142,7 +142,8 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, wor
             row = HumanTask(id=task_id, instance_id=instance.id, process_id=instance.process_id,
                             task_name=task.task_spec.bpmn_id or task.task_spec.name,
                             title=task_title(task.task_spec), lane=task.task_spec.lane,
-                            form_key=form_key(task.task_spec), created_at=now)
+                            form_key=form_key(task.task_spec), created_at=now,
+                            form_version=definition.form_versions.get(form_key(task.task_spec) or ""))
             session.add(row)
         row.organisation, row.group_name = owner.organisation, owner.group_name
         if row.assignee is None or owner.assignee is not None:

@@ -31,6 +31,7 @@ def task_view(task: HumanTask, now: datetime, case_title: str | None = None,
             "process_name": process_name, "task_name": task.task_name, "title": task.title,
             "case_title": case_title, "lane": task.lane, "organisation": task.organisation,
             "group": task.group_name, "assignee": task.assignee, "form_key": task.form_key,
+            "form_version": task.form_version,
             "received_at": _iso(task.created_at), "due_at": _iso(task.due_at),
             "provisional": bool(task.due_at and task.due_provisional), "remind_at": _iso(task.remind_at),
             "reminded_at": _iso(task.reminded_at), "card": state, "overdue": state == deadlines.RED}
@@ -183,7 +184,7 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     workflow = serialization.restore(instance.state, loaded)
     spiff_task = workflow.get_task_from_id(uuid.UUID(task_id))
     data = dict(spiff_task.data) if spiff_task is not None else {}
-    schema = runtime.form_schema(session, task.form_key)
+    schema = runtime.form_schema(session, task.form_key, task.form_version)
     prefill = {k: data[k] for k in forms.input_keys(schema) if k in data and k not in forms.file_fields(schema)} \
         if schema else {}
     return {

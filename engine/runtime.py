@@ -257,11 +257,14 @@ def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str,
     files.link(session, ids, instance_id, task_name, now)
 
 
-def form_schema(session: Session, form_key: str | None) -> dict[str, Any] | None:
+def form_schema(session: Session, form_key: str | None, version: int | None = None) -> dict[str, Any] | None:
+    """A form's schema: the version a process version was deployed with, else the newest."""
     if not form_key:
         return None
-    row = session.scalars(select(FormDefinition).where(FormDefinition.form_key == form_key)
-                          .order_by(FormDefinition.version.desc()).limit(1)).first()
+    query = select(FormDefinition).where(FormDefinition.form_key == form_key)
+    query = (query.where(FormDefinition.version == version) if version is not None
+             else query.order_by(FormDefinition.version.desc()).limit(1))
+    row = session.scalars(query).first()
     return row.schema if row else None
 
 
@@ -274,7 +277,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         raise NotFound(f"任务 {task_id} 不存在或已办结")
     if not assignment.may_act(human, actor):
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
-    schema = form_schema(session, human.form_key)
+    schema = form_schema(session, human.form_key, human.form_version)
     if schema is not None:
         data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
         if errors:
@@ -317,7 +320,8 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     if not matching:
         waiting = sorted({t.task_spec.event_definition.name for t in catching})
         raise Conflict(f"实例 {instance_id} 当前不在等待消息 {name} (等待: {', '.join(waiting) or '无'})")
-    schema = form_schema(session, projections.form_key(matching[0].task_spec))
+    key = projections.form_key(matching[0].task_spec)
+    schema = form_schema(session, key, run.definition.form_versions.get(key))
     if schema is not None:
         payload, errors = forms.validate(schema, payload, lambda fid: files.exists(session, fid))
         if errors:

@@ -56,6 +56,7 @@ class TaskSchema(Schema):
     group = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
     form_key = fields.String(allow_none=True)
+    form_version = fields.Integer(allow_none=True, metadata={"description": "流程版本部署时所用的表单版本"})
     received_at = fields.String(allow_none=True)
     due_at = fields.String(allow_none=True, metadata={"description": "截止时间 (ISO 8601, Asia/Shanghai)"})
     provisional = fields.Boolean(metadata={"description": "该年节假日未载入，期限暂按周一至周五计算"})

@@ -7,6 +7,7 @@ import click
 from engine import credentials, definitions, directory, files, holidays, queries, runtime, schema
 from engine.clock import system_now
 from engine.db import make_engine
+from engine.errors import InvalidInput
 
 from . import cli_time
 from .cli_support import PROJECT_ROOT, actor, command, due_text, emit, json_arg, read_file, state, transaction
@@ -50,6 +51,26 @@ def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
                     for d in deployed],
           lambda rows: "\n".join(f"{r['id']} v{r['version']} {'新版本' if r['created'] else '未变化'}"
                                  for r in rows))
+
+
+@main.command(help="导出已部署的流程 XML (缺省写回 processes/ 下的原文件名；--output - 输出到标准输出)")
+@click.argument("process_id")
+@click.option("--version", "version", type=int, help="版本号，缺省为最新版本")
+@click.option("--output", help="输出文件路径，- 表示标准输出")
+@command
+def export(process_id: str, version: int | None, output: str | None) -> None:
+    with transaction() as session:
+        row = definitions.version_row(session, process_id, version)
+        xml, filename, number = row.xml, row.filename, row.version
+    if output == "-":
+        click.echo(xml, nl=False)
+        return
+    target = Path(output) if output else PROJECT_ROOT / "processes" / filename
+    try:
+        target.write_text(xml, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"{target}: 无法写入: {exc.strerror}") from exc
+    click.echo(f"已导出 {process_id} v{number} → {target}")
 
 
 @main.command(help="列出已部署的流程")

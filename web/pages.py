@@ -120,7 +120,7 @@ def complete(task_id: str):
         human = db.get(HumanTask, task_id)
         if human is None or not assignment.may_act(human, actor):
             raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
-        schema = runtime.form_schema(db, human.form_key) or {}
+        schema = runtime.form_schema(db, human.form_key, human.form_version) or {}
         for key in forms.file_fields(schema):
             value = data.get(key)
             if isinstance(value, str) and value.startswith("files::"):  # form-js filepicker reference

@@ -162,3 +162,11 @@ def test_passwords_and_api_tokens(cli, db_url):
         assert credentials.actor_for_token(s, token, datetime.now(UTC)).username == "county_gov"
     engine.dispose()
     assert "ghost" in cli("user", "token", "ghost", expect=2).stderr
+
+
+def test_export_writes_the_deployed_xml(cli, tmp_path):
+    target = tmp_path / "out.bpmn"
+    assert "v1" in cli("export", "clue_0137", "--output", str(target)).stdout
+    assert target.read_bytes() == (ROOT / "processes" / "clue_0137.bpmn").read_bytes()
+    assert cli("export", "clue_0137", "--version", "1", "--output", "-").stdout == target.read_text()
+    assert "没有版本 v9" in cli("export", "clue_0137", "--version", "9", expect=2).stderr

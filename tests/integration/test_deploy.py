@@ -155,3 +155,54 @@ def test_call_activity_needs_the_called_process_and_runs_it_at_its_deployed_vers
     assert case.ready() == ["inside"]
     assert case.complete("inside", "admin", at("2026-03-02 09:30"), {"done": True}) == "completed"
     assert case.view()["data"] == {"n": 1, "done": True}
+
+
+def test_a_process_version_keeps_the_form_versions_it_was_deployed_with(sessions):
+    import json
+
+    from tests.driver import Case
+    form = json.loads((ROOT / "forms" / "clue_transfer.json").read_text())
+    old = Case(sessions, "clue_0137", "city_ndrc", at("2026-03-02 09:00"))
+    old.complete("register", "city_ndrc", at("2026-03-02 09:10"),
+                 {"source": "national", "summary": "旧版本表单的线索", "category": "OTHER", "region": "临汾市"})
+    assert old.task("transfer")["form_version"] == 1
+    form["components"].append({"type": "textfield", "key": "transfer_ref", "label": "移交文号", "id": "f_ref",
+                               "validate": {"required": True}})
+    deployed = deploy(sessions, [("clue_transfer.json", json.dumps(form).encode()),
+                                 ("clue_0137.bpmn", (ROOT / "processes" / "clue_0137.bpmn").read_bytes())])
+    assert {(d.key, d.version, d.created) for d in deployed} >= {("clue_transfer", 2, True), ("clue_0137", 2, True)}
+    with sessions() as s:
+        assert definitions.version_row(s, "clue_0137", 2).form_versions["clue_transfer"] == 2
+        assert definitions.version_row(s, "clue_0137", 1).form_versions.get("clue_transfer") in (None, 1)
+    # The running case still uses the form its version was deployed with: no new required field.
+    old.complete("transfer", "city_ndrc", at("2026-03-02 10:00"), {"competent_unit": "county_gov"})
+    new = Case(sessions, "clue_0137", "city_ndrc", at("2026-03-02 11:00"))
+    new.complete("register", "city_ndrc", at("2026-03-02 11:10"),
+                 {"source": "national", "summary": "新版本表单的线索", "category": "OTHER", "region": "临汾市"})
+    assert new.task("transfer")["form_version"] == 2
+    from engine.errors import FormInvalid
+    with pytest.raises(FormInvalid) as refused:
+        new.complete("transfer", "city_ndrc", at("2026-03-02 11:20"), {"competent_unit": "county_gov"})
+    assert "transfer_ref" in refused.value.errors
+
+
+def test_a_second_owner_editing_an_old_version_is_refused_naming_the_other_change(empty_sessions):
+    from engine.errors import Conflict
+    deploy(empty_sessions, [("probe.bpmn", PROBE)])
+    changed = PROBE.replace(b'name="Fill in"', b'name="Fill in now"')
+    with empty_sessions() as s, s.begin():
+        definitions.deploy(s, [("probe.bpmn", changed)], "owner_a", at("2026-03-02 10:00"), expected={"probe": 1})
+    with pytest.raises(Conflict, match=r"已由 owner_a 于 2026-03-02T10:00:00\+08:00 部署为 v2（你编辑的是 v1）"):
+        with empty_sessions() as s, s.begin():
+            definitions.deploy(s, [("probe.bpmn", PROBE)], "owner_b", at("2026-03-02 10:05"), expected={"probe": 1})
+    with empty_sessions() as s:
+        assert [v["version"] for v in definitions.versions(s, "probe")] == [2, 1]
+
+
+def test_check_reports_problems_and_stores_nothing(empty_sessions):
+    broken = PROBE.replace(b"<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>", b"")
+    with empty_sessions() as s, s.begin():
+        problems = definitions.check(s, [("probe.bpmn", broken)], "admin", at("2026-03-01 10:00"))
+        assert [p.element_id for p in problems] == ["approve"]
+        assert definitions.check(s, [("probe.bpmn", PROBE)], "admin", at("2026-03-01 10:00")) == []
+    assert counts(empty_sessions) == (0, 0)
