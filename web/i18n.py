@@ -43,6 +43,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "to": ("给", "to"), "version": ("版本", "Version"), "legend": ("图例", "Legend"),
     "done_steps": ("已完成", "Done"), "active": ("当前", "Current"), "waiting": ("等待中", "Waiting"),
     "start_hint": ("发起后请在待办中完成第一个环节", "After starting, complete the first step"),
+    "processes": ("流程管理", "Processes"), "forms": ("表单", "Forms"), "modeler": ("流程建模", "Modeller"),
+    "validate": ("校验", "Validate"), "deploy": ("部署", "Deploy"), "import": ("导入 BPMN 文件", "Import BPMN file"),
+    "download_xml": ("下载 XML", "Download XML"), "edit": ("编辑", "Edit"), "deployed_by": ("部署人", "Deployed by"),
+    "deployed_at": ("部署时间", "Deployed at"), "used_by": ("使用该表单的流程", "Used by"),
+    "versions": ("个版本", "versions"),
+    "form_pin_hint": ("每个流程版本固定使用部署时的表单版本；表单部署新版本后，请重新部署流程以启用。",
+                      "Each process version keeps the form versions it was deployed with; redeploy the process "
+                      "to use a new form version."),
 }
 
 EVENT_KINDS: dict[str, tuple[str, str]] = {
