@@ -26,9 +26,10 @@ class Deadline:
 class WorkCalendar:
     """Holidays and make-up workdays of the loaded years; other days follow Monday–Friday."""
 
-    days: Mapping[date, str] = field(default_factory=dict)  # date -> HOLIDAY | WORKDAY
+    days: Mapping[date, str] = field(default_factory=dict, hash=False)  # date -> HOLIDAY | WORKDAY
     years: frozenset[int] = frozenset()
     close_of_business: time | None = None  # None: 24:00 (Civil Code art. 203)
+    revision: str = ""  # the stored revision this snapshot is (empty for the packaged schedules)
 
     def is_workday(self, day: date) -> tuple[bool, bool]:
         """Whether `day` is a working day, and whether that answer is provisional (year not loaded)."""

@@ -62,7 +62,7 @@ def recount(session: Session, year: int, actor: str, now: datetime) -> list[dict
             entries = [dict(e, due=deadline.due_at.isoformat(), provisional=deadline.provisional)
                        if e is basis else e for e in task._get_internal_data("deadline_basis")]
             task._set_internal_data(event_value=deadline.due_at.isoformat(), deadline_basis=entries)
-            moved.append({"timer": task.task_spec.bpmn_id, "old_due": local_iso(due),
+            moved.append({"timer": task.task_spec.bpmn_id, "task_id": str(task.id), "old_due": local_iso(due),
                           "new_due": local_iso(deadline.due_at), "provisional": deadline.provisional})
         if moved:
             run.record("deadline_recounted", None, None, {"year": year, "timers": moved})

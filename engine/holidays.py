@@ -1,5 +1,6 @@
 """The holiday table: seeded from `chinese-calendar`, each new year imported from the State Council notice."""
 import csv
+import functools
 import io
 from collections import Counter
 from datetime import date, datetime, time
@@ -13,7 +14,7 @@ from . import settings
 from .calendar import HOLIDAY, WORKDAY, WorkCalendar
 from .clock import SHANGHAI, local_iso
 from .errors import InvalidInput
-from .models import CalendarDay, CalendarYear
+from .models import CalendarDay, CalendarRevision, CalendarYear
 
 HEADER = ["date", "kind", "name"]
 _KIND_TEXT = {HOLIDAY: "法定节假日", WORKDAY: "调休上班日"}
@@ -42,7 +43,7 @@ def seed(session: Session, actor: str, now: datetime) -> list[int]:
     session.add_all(CalendarYear(year=y, source=source, loaded_at=now, loaded_by=actor) for y in years)
     session.add_all(CalendarDay(day=d, kind=kind, name=name) for d, (kind, name) in days.items()
                     if d.year in years)
-    settings.touch_calendar(session, actor, now)
+    changed(session, actor, now)
     return years
 
 
@@ -116,8 +117,26 @@ def import_year(session: Session, rows: list[Row], source: str, actor: str, now:
         else:
             existing.kind, existing.name = kind, name
     session.flush()
-    settings.touch_calendar(session, actor, now)
+    changed(session, actor, now)
     return year
+
+
+def _from_tables(session: Session, revision: str) -> WorkCalendar:
+    days = {d: kind for d, kind in session.execute(select(CalendarDay.day, CalendarDay.kind))}
+    years = frozenset(session.scalars(select(CalendarYear.year)))
+    close = settings.values(session)["close_of_business"]
+    return WorkCalendar(days, years, None if close == "24:00" else time.fromisoformat(close), revision)
+
+
+def changed(session: Session, actor: str, now: datetime) -> WorkCalendar:
+    """Record that holidays or close of business changed: a new revision, kept as a snapshot."""
+    session.flush()
+    calendar = _from_tables(session, settings.new_calendar_revision(session, actor, now))
+    session.add(CalendarRevision(
+        token=calendar.revision, days={d.isoformat(): k for d, k in calendar.days.items()},
+        years=sorted(calendar.years), created_at=now, created_by=actor,
+        close_of_business=calendar.close_of_business.strftime("%H:%M") if calendar.close_of_business else "24:00"))
+    return calendar
 
 
 _cache: dict[str, WorkCalendar] = {}
@@ -125,19 +144,28 @@ _cache: dict[str, WorkCalendar] = {}
 
 def load(session: Session) -> WorkCalendar:
     """The working calendar as stored; reread only when its revision changed."""
-    values = settings.values(session)
-    revision = values.get(settings.CALENDAR_REVISION, "")
+    revision = settings.values(session).get(settings.CALENDAR_REVISION, "")
     cached = _cache.get(revision)
     if cached is not None and revision:
         return cached
-    days = {d: kind for d, kind in session.execute(select(CalendarDay.day, CalendarDay.kind))}
-    years = frozenset(session.scalars(select(CalendarYear.year)))
-    close = values["close_of_business"]
-    close_time = None if close == "24:00" else time.fromisoformat(close)
-    calendar = WorkCalendar(days, years, close_time)
+    calendar = _from_tables(session, revision)
     _cache.clear()
     _cache[revision] = calendar
     return calendar
+
+
+@functools.lru_cache(maxsize=64)
+def _snapshot(token: str, days: tuple, years: tuple, close: str) -> WorkCalendar:
+    return WorkCalendar({date.fromisoformat(d): k for d, k in days}, frozenset(years),
+                        None if close == "24:00" else time.fromisoformat(close), token)
+
+
+def at_revision(session: Session, token: str | None) -> WorkCalendar:
+    """The calendar as it was at a recorded revision (for replay); the current one when unknown."""
+    row = session.get(CalendarRevision, token) if token else None
+    if row is None:
+        return load(session)
+    return _snapshot(row.token, tuple(sorted(row.days.items())), tuple(row.years), row.close_of_business)
 
 
 def show(session: Session, year: int) -> dict:

@@ -178,6 +178,19 @@ class CalendarDay(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class CalendarRevision(Base):
+    """The working calendar as it was between two changes; each event names the one it ran under,
+    so a replay counts deadlines exactly as they were counted."""
+
+    __tablename__ = "calendar_revision"
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    days: Mapped[dict[str, Any]]  # ISO date -> holiday | workday
+    years: Mapped[list[Any]]
+    close_of_business: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
 class Setting(Base):
     """Local practice that is not national law, e.g. the close-of-business time."""
 

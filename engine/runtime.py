@@ -147,13 +147,16 @@ class _Run:
         try:
             with self.session.begin_nested():  # a failed handler leaves none of its writes
                 result = operator.handle(clean, ctx)
-        except HandlerError:
-            raise
-        except ValidationError as exc:
-            raise HandlerError(operator_name, name, _validation_text(exc)) from exc
         except Exception as exc:
-            raise HandlerError(operator_name, name, str(exc) or type(exc).__name__) from exc
+            failure = exc if isinstance(exc, HandlerError) else HandlerError(
+                operator_name, name, _validation_text(exc) if isinstance(exc, ValidationError)
+                else str(exc) or type(exc).__name__)
+            self.pending_events.append(("service_called", name, {"operator": operator_name,
+                                                                 "error": str(failure)}))
+            raise failure from exc
         self.pending_events.extend(ctx.events)
+        # What the outside world answered is recorded, so a replay can give the same answer.
+        self.pending_events.append(("service_called", name, {"operator": operator_name, "result": result}))
         return result
 
     def advance(self, action: Callable[[], None] | None = None) -> list[str]:
@@ -179,6 +182,8 @@ class _Run:
         actor = actor or self.actor
         if actor != "system":
             self.parties.add((access.USER, actor))
+        # The calendar it ran under is part of the record, so a replay counts deadlines the same way.
+        data = {**data, "calendar": self.calendar.revision}
         history.append(self.session, self.instance, kind, actor, self.now, task_id, task_name, data)
 
     def _flush_events(self, actor: str | None = None) -> None:
@@ -250,11 +255,13 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
 
 
 def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any], instance_id: str,
-                task_name: str, now: datetime) -> None:
+                task_name: str, now: datetime) -> dict[str, Any]:
+    """Link the evidence a submission references to the case; returns {"files": {id: sha256}} for its event."""
     if schema is None:
-        return
+        return {}
     ids = [f for key in forms.file_fields(schema) for f in (data.get(key) or [])]
     files.link(session, ids, instance_id, task_name, now)
+    return {"files": {f: files.get(session, f).sha256 for f in ids}} if ids else {}
 
 
 def form_schema(session: Session, form_key: str | None, version: int | None = None) -> dict[str, Any] | None:
@@ -294,8 +301,8 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         task.run()
 
     path = run.advance(submit)
-    run.record("task_completed", task_id, human.task_name, {"data": data, "path": path})
-    _link_files(session, schema, data, instance.id, human.task_name, now)
+    evidence = _link_files(session, schema, data, instance.id, human.task_name, now)
+    run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence})
     return run.save()
 
 
@@ -328,8 +335,8 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
             raise FormInvalid(name, errors)
     event = BpmnEvent(matching[0].task_spec.event_definition, payload)
     path = run.advance(lambda: run.workflow.catch(event))
-    run.record("message_received", None, name, {"payload": payload, "path": path})
-    _link_files(session, schema, payload, instance_id, name, now)
+    evidence = _link_files(session, schema, payload, instance_id, name, now)
+    run.record("message_received", None, name, {"payload": payload, "path": path, **evidence})
     return run.save()
 
 

@@ -49,16 +49,18 @@ def _put(session: Session, key: str, value: str, actor: str, now: datetime) -> N
 
 
 def change(session: Session, key: str, value: str, actor: str, now: datetime) -> str:
-    """Validate and store one setting; returns the stored form."""
+    """Validate and store one setting; returns the stored form. A change of close of business is a
+    calendar change: callers follow it with `holidays.changed`."""
     known = KNOWN.get(key)
     if known is None:
         raise InvalidInput(f"没有名为 {key} 的设置 (可用: {', '.join(KNOWN)})")
     clean = known.clean(value)
     _put(session, key, clean, actor, now)
-    touch_calendar(session, actor, now)
     return clean
 
 
-def touch_calendar(session: Session, actor: str, now: datetime) -> None:
-    """Mark the working calendar as changed, so every process reloads it."""
-    _put(session, CALENDAR_REVISION, uuid.uuid4().hex, actor, now)
+def new_calendar_revision(session: Session, actor: str, now: datetime) -> str:
+    """Mark the working calendar as changed, so every process reloads it; returns the new token."""
+    token = uuid.uuid4().hex
+    _put(session, CALENDAR_REVISION, token, actor, now)
+    return token

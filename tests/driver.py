@@ -59,9 +59,10 @@ class Case:
         self.assert_round_trip()
         return fired
 
-    def history(self) -> list[dict[str, Any]]:
+    def history(self, services: bool = False) -> list[dict[str, Any]]:
+        """The case's events; the records of service calls (kept for replay) only when asked."""
         with self.sessions() as s:
-            return queries.history_view(s, self.id)
+            return [e for e in queries.history_view(s, self.id) if services or e["kind"] != "service_called"]
 
     def timers(self) -> dict[str, datetime]:
         with self.sessions() as s:

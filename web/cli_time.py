@@ -159,6 +159,7 @@ def setting_set(key: str, value: str, username: str) -> None:
     with transaction() as session:
         actor(session, username)
         stored = settings.change(session, key, value, username, system_now())
+        holidays.changed(session, username, system_now())
     click.echo(f"{key} = {stored}")
 
 
