@@ -2,6 +2,7 @@
 from datetime import datetime
 from typing import Any
 
+from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from . import assignment
 from .calendar import WorkCalendar
+from .clock import local_iso
 from .definitions import LoadedDefinition
 from .models import HumanTask, Instance, Timer
 
@@ -85,6 +87,28 @@ def form_key(spec: Any) -> str | None:
 
 LAPSED = "lapsed_deadline"  # internal data of an activity whose boundary deadline has passed
 REMINDER_PREFIX = "remind:"
+
+
+def move_deadline(workflow: BpmnWorkflow, task_name: str, new_due: datetime) -> list[dict[str, Any]]:
+    """Move the deadline of a running activity: its waiting timers, or the shown date once lapsed."""
+    moved = []
+    for timer_task, old_due in waiting_timers(workflow):
+        activity = attached_activity(timer_task)
+        if activity is not None and activity.task_spec.bpmn_id == task_name:
+            # A date a person chose is not recounted when a holiday year is imported.
+            timer_task._set_internal_data(event_value=new_due.isoformat(), deadline_basis=None)
+            moved.append({"timer": timer_task.task_spec.bpmn_id, "old_due": local_iso(old_due),
+                          "new_due": local_iso(new_due)})
+    if not moved:
+        for activity in ready_human_tasks(workflow):
+            lapsed = activity._get_internal_data(LAPSED)
+            if activity.task_spec.bpmn_id == task_name and lapsed:
+                activity._set_internal_data(**{LAPSED: new_due.isoformat()})
+                moved.append({"timer": None, "old_due": local_iso(datetime.fromisoformat(lapsed)),
+                              "new_due": local_iso(new_due)})
+    if not moved:
+        raise ValidationError(f"环节 {task_name} 当前没有正在计时的时限", "task")
+    return moved
 
 
 def deadline_basis(task: Any, due: datetime) -> dict[str, Any] | None:

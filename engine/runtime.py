@@ -69,24 +69,7 @@ class _HandlerContext:
         return row.id
 
     def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
-        """Move the deadline of a running activity: its waiting timers, or the shown date once lapsed."""
-        moved = []
-        for timer_task, old_due in projections.waiting_timers(self._run.workflow):
-            activity = projections.attached_activity(timer_task)
-            if activity is not None and activity.task_spec.bpmn_id == task_name:
-                # A date a person chose is not recounted when a holiday year is imported.
-                timer_task._set_internal_data(event_value=new_due.isoformat(), deadline_basis=None)
-                moved.append({"timer": timer_task.task_spec.bpmn_id, "old_due": local_iso(old_due),
-                              "new_due": local_iso(new_due)})
-        if not moved:
-            for activity in projections.ready_human_tasks(self._run.workflow):
-                lapsed = activity._get_internal_data(projections.LAPSED)
-                if activity.task_spec.bpmn_id == task_name and lapsed:
-                    activity._set_internal_data(**{projections.LAPSED: new_due.isoformat()})
-                    moved.append({"timer": None, "old_due": local_iso(datetime.fromisoformat(lapsed)),
-                                  "new_due": local_iso(new_due)})
-        if not moved:
-            raise ValidationError(f"环节 {task_name} 当前没有正在计时的时限", "task")
+        moved = projections.move_deadline(self._run.workflow, task_name, new_due)
         self.events.append(("deadline_extended", task_name, {
             "timers": moved, "approved_by": approved_by, "approver": self._run.actor}))
         return {"task": task_name, "new_due": local_iso(new_due), "moved": len(moved)}

@@ -9,7 +9,7 @@ from engine.clock import system_now
 from engine.db import make_engine
 from engine.errors import InvalidInput
 
-from . import cli_time
+from . import cli_audit, cli_time
 from .cli_support import PROJECT_ROOT, actor, command, due_text, emit, json_arg, read_file, state, transaction
 
 
@@ -281,3 +281,4 @@ def serve(host: str, port: int, interval: int) -> None:
 
 
 cli_time.register(main)
+cli_audit.register(main)

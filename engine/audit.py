@@ -1,0 +1,269 @@
+"""Proof that a case's record was not altered: its hash chain, its evidence, and a re-execution.
+
+The re-execution replays the recorded inputs (start data, completions, messages, timer firings, recounts,
+retries) at their recorded times and calendars, in a fresh in-memory SpiffWorkflow with the deployed
+definition version, answering service calls as they were answered, and compares the outcome with what
+is stored: the same path at every step, the same data, the same status.
+"""
+import hashlib
+import json
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import registry
+
+from . import calendar, definitions, history, holidays, projections, runtime, serialization
+from .clock import running_at
+from .errors import HandlerError
+from .models import Event, Instance, StoredFile
+from .sandbox import ZhunruScriptEngine
+
+
+@dataclass(frozen=True)
+class Failure:
+    instance_id: str
+    seq: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"instance_id": self.instance_id, "seq": self.seq, "reason": self.reason}
+
+
+class Divergence(Exception):
+    """The replay went elsewhere than the record."""
+
+
+def check_chain(instance: Instance, events: list[Event]) -> Failure | None:
+    """Every event's hash covers the previous hash and its own content; the head is on the instance."""
+    previous, expected = history.GENESIS, 1
+    for event in events:
+        if event.seq != expected:
+            reason = (f"缺少第 {expected} 号事件（被删除）" if event.seq > expected
+                      else f"第 {event.seq} 号事件重复")
+            return Failure(instance.id, expected, reason)
+        if event.prev_hash != previous:
+            return Failure(instance.id, event.seq, "事件与前一事件的哈希链接不符（事件被删除、插入或调换了顺序）")
+        digest = history.event_hash(event.prev_hash, instance.id, event.seq, event.at, event.actor, event.kind,
+                                    event.task_id, event.task_name, event.data)
+        if digest != event.hash:
+            return Failure(instance.id, event.seq, "事件内容与其哈希不符（被修改）")
+        previous, expected = event.hash, expected + 1
+    if instance.event_seq != len(events) or instance.event_hash != previous:
+        return Failure(instance.id, len(events) + 1, "记录末尾与案件登记的链尾不符（末尾事件被删除）")
+    return None
+
+
+def check_evidence(session: Session, instance: Instance, events: list[Event]) -> Failure | None:
+    """Each evidence file an event names still has the SHA-256 the event recorded."""
+    for event in events:
+        for file_id, digest in (event.data.get("files") or {}).items():
+            row = session.get(StoredFile, file_id)
+            if row is None:
+                return Failure(instance.id, event.seq, f"证明材料 {file_id} 已不存在")
+            if hashlib.sha256(row.content).hexdigest() != digest or row.sha256 != digest:
+                return Failure(instance.id, event.seq, f"证明材料 {row.filename} 的内容与记录的 SHA-256 不符")
+    return None
+
+
+class _ReplayContext:
+    """A handler's view during replay: it may change the workflow (an extension), nothing outside."""
+
+    def __init__(self, workflow: BpmnWorkflow, task: Any, now: datetime):
+        self.now, self.instance_id, self.task_name = now, "", task.task_spec.bpmn_id
+        self.data = dict(task.data)
+        self._workflow = workflow
+
+    def organisation_exists(self, code: str) -> bool:
+        return True
+
+    def notify(self, organisation: str, title: str, body: str) -> None:
+        return None
+
+    def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int:
+        return 0
+
+    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
+        projections.move_deadline(self._workflow, task_name, new_due)
+        return {}
+
+
+class _Replay:
+    def __init__(self, session: Session, instance: Instance, events: list[Event]):
+        self.session = session
+        self.instance = instance
+        self.definition = definitions.load(session, instance.definition_id)
+        self.answers: dict[str, deque] = defaultdict(deque)
+        for event in events:
+            if event.kind == "service_called":
+                self.answers[event.task_name].append(event.data)
+        self.workflow: BpmnWorkflow | None = None
+        self.now: datetime | None = None
+        self.script_engine = ZhunruScriptEngine(self._call_service)
+        self.cancelled = False
+        self.timer_path: list[str] = []
+
+    def _call_service(self, task: Any, operator_name: str, params: dict[str, Any]) -> Any:
+        name = task.task_spec.bpmn_id
+        if not self.answers[name]:
+            raise Divergence(f"环节 {name} 调用了服务 {operator_name}，但记录中没有这次调用")
+        answer = self.answers[name].popleft()
+        if answer.get("operator") != operator_name:
+            raise Divergence(f"环节 {name} 调用的服务 {operator_name} 与记录的 {answer.get('operator')} 不同")
+        if "error" in answer:
+            raise HandlerError(operator_name, name, answer["error"].split("失败: ", 1)[-1])
+        operator = registry.get(operator_name)
+        if operator is not None:  # let it change the workflow as it did (an extension); its answer is the record's
+            operator.handle(operator.params().load(params), _ReplayContext(self.workflow, task, self.now))
+        return answer.get("result")
+
+    def _steps(self, action: Callable[[], None] | None) -> list[str]:
+        before = {t.id: t.state for t in self.workflow.get_tasks()}
+        try:
+            if action is not None:
+                action()
+            self.workflow.do_engine_steps()
+        except Exception as exc:  # noqa: BLE001 - the original recorded the same failure as an error event
+            cause = getattr(exc, "exception", None) or exc.__cause__
+            if isinstance(exc, Divergence) or isinstance(cause, Divergence):
+                raise (exc if isinstance(exc, Divergence) else cause) from None
+        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if before.get(t.id) != TaskState.COMPLETED and t.task_spec.bpmn_id is not None]
+        return [t.task_spec.bpmn_id for t in sorted(done, key=lambda t: t.last_state_change)]
+
+    def _waiting(self, predicate: Callable[[Any], bool]) -> list[Any]:
+        return [t for t in self.workflow.get_tasks(state=TaskState.WAITING) if predicate(t)]
+
+    def apply(self, event: Event) -> list[str] | None:
+        """Re-run one recorded input; returns the path it took (None for events that only record)."""
+        kind, data = event.kind, event.data
+        if kind == "instance_started":
+            self.workflow = BpmnWorkflow(self.definition.spec, self.definition.subprocess_specs)
+            self.workflow.script_engine = self.script_engine
+
+            def seed() -> None:
+                for task in self.workflow.get_tasks(state=TaskState.READY):
+                    task.data.update(data["data"])
+            return self._steps(seed)
+        if self.workflow is None:
+            raise Divergence("记录的第一个事件不是案件发起")
+        if kind == "timer_fired":
+            pending = self._waiting(lambda t: t.task_spec.bpmn_id == event.task_name
+                                    and projections.timer_due(t) is not None)
+            if not pending:
+                return self.timer_path  # fired together with an earlier timer of the same moment
+            self.timer_path = self._steps(self.workflow.refresh_timers)
+            return self.timer_path
+        if kind == "task_completed":
+            ready = [t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+                     if t.task_spec.bpmn_id == event.task_name]
+            if not ready:
+                raise Divergence(f"重放时环节 {event.task_name} 不在待办状态")
+            task = next((t for t in ready if str(t.id) == event.task_id), ready[0])
+
+            def submit() -> None:
+                task.data.update(data["data"])
+                task.run()
+            return self._steps(submit)
+        if kind == "message_received":
+            catching = self._waiting(lambda t: getattr(getattr(t.task_spec, "event_definition", None), "name", None)
+                                     == event.task_name)
+            if not catching:
+                raise Divergence(f"重放时案件没有在等待消息 {event.task_name}")
+            message = BpmnEvent(catching[0].task_spec.event_definition, data["payload"])
+            return self._steps(lambda: self.workflow.catch(message))
+        if kind == "retried":
+            failed = self.workflow.get_tasks(state=TaskState.ERROR)
+
+            def reset() -> None:
+                for task in failed:
+                    task._set_state(TaskState.READY)
+            return self._steps(reset)
+        if kind == "deadline_recounted":
+            for moved in data["timers"]:
+                timers = self._waiting(lambda t, m=moved: t.task_spec.bpmn_id == m["timer"])
+                if not timers:
+                    raise Divergence(f"重放时定时器 {moved['timer']} 不在计时")
+                timers[0]._set_internal_data(event_value=datetime.fromisoformat(moved["new_due"]).isoformat())
+            return None
+        if kind == "instance_cancelled":
+            self.workflow.cancel()
+            self.cancelled = True
+            return None
+        if kind == "error" and not self.workflow.get_tasks(state=TaskState.ERROR):
+            raise Divergence(f"记录中环节 {event.task_name} 出错，重放时没有出错")
+        return None
+
+    def status(self) -> str:
+        if self.cancelled:
+            return "cancelled"
+        if self.workflow.is_completed():
+            return "completed"
+        return "error" if self.workflow.get_tasks(state=TaskState.ERROR) else "running"
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def check_replay(session: Session, instance: Instance, events: list[Event]) -> Failure | None:
+    """Re-execute the recorded inputs and compare path, data and status with what is stored."""
+    replay = _Replay(session, instance, events)
+    for event in events:
+        replay.now = event.at
+        with running_at(event.at), calendar.using(holidays.at_revision(session, event.data.get("calendar"))):
+            try:
+                path = replay.apply(event)
+            except Divergence as exc:
+                return Failure(instance.id, event.seq, str(exc))
+        if path is not None and "path" in event.data and path != event.data["path"]:
+            shown, recorded = " → ".join(path) or "（无）", " → ".join(event.data["path"]) or "（无）"
+            return Failure(instance.id, event.seq, f"重放路径 {shown} 与记录 {recorded} 不同")
+    if replay.workflow is None:
+        return Failure(instance.id, 1, "没有可重放的记录")
+    last = events[-1].seq if events else 0
+    if replay.status() != instance.status:
+        return Failure(instance.id, last, f"重放后状态为 {replay.status()}，记录的状态为 {instance.status}")
+    stored = serialization.restore(instance.state, replay.definition)
+    if _canonical(runtime.instance_data(replay.workflow)) != _canonical(runtime.instance_data(stored)):
+        return Failure(instance.id, last, "重放后的案件数据与保存的数据不同")
+    replayed_steps = sorted(t.task_spec.bpmn_id for t in replay.workflow.get_tasks(state=TaskState.COMPLETED)
+                            if t.task_spec.bpmn_id)
+    stored_steps = sorted(t.task_spec.bpmn_id for t in stored.get_tasks(state=TaskState.COMPLETED)
+                          if t.task_spec.bpmn_id)
+    if replayed_steps != stored_steps:
+        return Failure(instance.id, last, "重放后完成的环节与保存的状态不同")
+    return None
+
+
+def verify_instance(session: Session, instance: Instance) -> Failure | None:
+    events = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.seq, Event.id)))
+    return (check_chain(instance, events) or check_evidence(session, instance, events)
+            or check_replay(session, instance, events))
+
+
+def verify(session: Session, instance_ids: list[str] | None = None) -> dict[str, Any]:
+    """`audit verify`: {"verified": N, "failed": [{instance_id, seq, reason}]}."""
+    query = select(Instance).order_by(Instance.started_at, Instance.id)
+    if instance_ids is not None:
+        query = query.where(Instance.id.in_(instance_ids))
+    verified, failed = 0, []
+    found = set()
+    for instance in session.scalars(query):
+        found.add(instance.id)
+        failure = verify_instance(session, instance)
+        if failure is None:
+            verified += 1
+        else:
+            failed.append(failure.as_dict())
+    failed += [{"instance_id": i, "seq": 0, "reason": "案件不存在"} for i in (instance_ids or []) if i not in found]
+    return {"verified": verified, "failed": failed}
+
