@@ -1,11 +1,14 @@
-"""`zhunru audit`: verify the tamper-evident record of cases."""
+"""`zhunru audit`: verify the tamper-evident record of cases, export event logs, read the access log."""
 import sys
+from pathlib import Path
 
 import click
 
-from engine import audit
+from engine import access_log, audit, process_mining
+from engine.clock import system_now
+from engine.errors import InvalidInput
 
-from .cli_support import command, emit, transaction
+from .cli_support import actor, command, emit, transaction
 
 
 @click.group("audit", help="审计：核验案件记录未被篡改")
@@ -16,18 +19,53 @@ def audit_group() -> None:
 @audit_group.command("verify", help="核验哈希链、证明材料与重放结果；有任何不符时退出码为 1")
 @click.argument("instance_id", required=False)
 @click.option("--all", "all_instances", is_flag=True, help="核验全部案件")
+@click.option("--user", "username", default="admin", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @command
-def verify(instance_id: str | None, all_instances: bool, as_json: bool) -> None:
+def verify(instance_id: str | None, all_instances: bool, username: str, as_json: bool) -> None:
     if bool(instance_id) == all_instances:
         raise click.UsageError("请给出一个案件编号，或使用 --all")
     with transaction() as session:
+        actor(session, username)
         result = audit.verify(session, None if all_instances else [instance_id])
+        access_log.record(session, username, "verify", instance_id or "全部案件", system_now(),
+                          {"verified": result["verified"], "failed": len(result["failed"])})
     emit(as_json, result, lambda r: "\n".join([
         f"核验通过 {r['verified']} 个案件，不符 {len(r['failed'])} 个",
         *(f"  {f['instance_id']} 第 {f['seq']} 号事件: {f['reason']}" for f in r["failed"])]))
     if result["failed"]:
         sys.exit(1)
+
+
+@audit_group.command("export-xes", help="导出流程挖掘事件日志 (XES，IEEE 1849)；.csv 结尾的路径导出 CSV")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--process", "process_id", help="只导出该流程的案件")
+@click.option("--user", "username", default="admin", show_default=True)
+@command
+def export_xes(path: str, process_id: str | None, username: str) -> None:
+    as_csv = path.lower().endswith(".csv")
+    with transaction() as session:
+        actor(session, username)
+        entries = process_mining.rows(session, process_id)
+        content = process_mining.to_csv(entries) if as_csv else process_mining.to_xes(entries)
+        access_log.record(session, username, "export_csv" if as_csv else "export_xes", process_id or "全部流程",
+                          system_now(), {"path": path, "events": len(entries),
+                                         "cases": len({e["case_id"] for e in entries})})
+        try:
+            Path(path).write_bytes(content)
+        except OSError as exc:
+            raise InvalidInput(f"{path}: 无法写入: {exc.strerror}") from exc
+    click.echo(f"已导出 {len({e['case_id'] for e in entries})} 个案件、{len(entries)} 个事件 → {path}")
+
+
+@audit_group.command("log", help="查看访问日志 (审计查看与导出)")
+@click.option("--json", "as_json", is_flag=True)
+@command
+def log(as_json: bool) -> None:
+    with transaction() as session:
+        rows = access_log.entries(session)
+    emit(as_json, rows, lambda rs: "\n".join(
+        f"{r['at']} {r['username']:<16} {r['action']:<12} {r['target']}" for r in rs) or "没有访问记录")
 
 
 def register(main: click.Group) -> None:
