@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
+from . import directory
 from .directory import Actor
 from .errors import NotFound
 from .models import FileUse, Instance, InstanceParty, StoredFile
@@ -21,11 +22,21 @@ def note(session: Session, instance_id: str, parties: Iterable[tuple[str, str]])
     session.add_all(InstanceParty(instance_id=instance_id, kind=kind, code=code) for kind, code in wanted - known)
 
 
-def visible(actor: Actor) -> ColumnElement[bool]:
-    """SQL: the instances the actor may see (use with a query over Instance)."""
+def jurisdiction(session: Session, actor: Actor) -> frozenset[str]:
+    """An auditor sees the cases of their organisation and every organisation below it."""
+    if "auditor" in actor.roles and actor.organisation:
+        return directory.subtree(session, actor.organisation)
+    return frozenset()
+
+
+def visible(actor: Actor, within: frozenset[str] = frozenset()) -> ColumnElement[bool]:
+    """SQL: the instances the actor may see (use with a query over Instance); `within` is an auditor's
+    jurisdiction."""
     if actor.is_admin:
         return true()
     mine = [and_(InstanceParty.kind == USER, InstanceParty.code == actor.username)]
+    if within:
+        mine.append(and_(InstanceParty.kind == ORGANISATION, InstanceParty.code.in_(within)))
     if actor.organisation:
         mine.append(and_(InstanceParty.kind == ORGANISATION, InstanceParty.code == actor.organisation))
     if actor.roles:
@@ -35,7 +46,8 @@ def visible(actor: Actor) -> ColumnElement[bool]:
 
 def require_instance(session: Session, actor: Actor, instance_id: str) -> Instance:
     """The instance, if the actor may see it; otherwise the same answer as for one that does not exist."""
-    instance = session.scalars(select(Instance).where(Instance.id == instance_id, visible(actor))).first()
+    instance = session.scalars(select(Instance).where(Instance.id == instance_id,
+                                                      visible(actor, jurisdiction(session, actor)))).first()
     if instance is None:
         raise NotFound(f"案件 {instance_id} 不存在或无权查看")
     return instance
@@ -47,7 +59,8 @@ def require_file(session: Session, actor: Actor, file_id: str) -> StoredFile:
     if row is not None and (actor.is_admin or row.uploaded_by == actor.username):
         return row
     used_in = select(FileUse.instance_id).where(FileUse.file_id == file_id)
-    if row is not None and session.scalars(select(Instance.id).where(Instance.id.in_(used_in), visible(actor))
+    within = jurisdiction(session, actor)
+    if row is not None and session.scalars(select(Instance.id).where(Instance.id.in_(used_in), visible(actor, within))
                                            .limit(1)).first():
         return row
     raise NotFound(f"文件 {file_id} 不存在或无权下载")

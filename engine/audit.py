@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -22,9 +23,10 @@ from sqlalchemy.orm import Session
 from handlers import registry
 
 from . import calendar, definitions, history, holidays, projections, runtime, serialization
-from .clock import running_at
+from .clock import local_iso, running_at
+from .deadlines import card as deadline_card
 from .errors import HandlerError
-from .models import Event, Instance, StoredFile
+from .models import Definition, Event, HumanTask, Instance, Organisation, StoredFile, User
 from .sandbox import ZhunruScriptEngine
 
 
@@ -267,3 +269,86 @@ def verify(session: Session, instance_ids: list[str] | None = None) -> dict[str,
     failed += [{"instance_id": i, "seq": 0, "reason": "案件不存在"} for i in (instance_ids or []) if i not in found]
     return {"verified": verified, "failed": failed}
 
+
+
+def _flows(xml: str) -> list[tuple[str, str, str]]:
+    """(flow id, source, target) of every sequence flow in the diagram."""
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False))
+    return [(f.get("id"), f.get("sourceRef"), f.get("targetRef"))
+            for f in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}sequenceFlow")]
+
+
+def _ids(workflow: BpmnWorkflow, state: TaskState) -> set[str]:
+    return {t.task_spec.bpmn_id for t in workflow.get_tasks(state=state) if t.task_spec.bpmn_id}
+
+
+def timeline(session: Session, instance: Instance) -> list[dict[str, Any]]:
+    """The case step by step, as the replay page shows it: after each recorded event, the elements
+    done, active and waiting, the flows taken, the data changed, the deadlines and their cards as of
+    that moment, and the evidence with its hashes."""
+    events = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.seq)))
+    replay = _Replay(session, instance, events)
+    flows = _flows(session.get(Definition, instance.definition_id).xml)
+    organisation_of = dict(session.execute(select(User.username, Organisation.code)
+                                           .join(Organisation, Organisation.id == User.organisation_id)).all())
+    specs = replay.definition.spec.task_specs
+    steps, before = [], {}
+    for event in events:
+        if event.kind == "service_called":
+            continue
+        replay.now = event.at
+        cal = holidays.at_revision(session, event.data.get("calendar"))
+        with running_at(event.at), calendar.using(cal):
+            try:
+                replay.apply(event)
+            except Divergence as exc:
+                steps.append({"seq": event.seq, "divergence": str(exc)})
+                break
+        wf = replay.workflow
+        data = runtime.instance_data(wf)
+        done, waiting = _ids(wf, TaskState.COMPLETED), _ids(wf, TaskState.WAITING)
+        active = _ids(wf, TaskState.READY) | _ids(wf, TaskState.ERROR)
+        deadlines_now = []
+        for timer, due in projections.waiting_timers(wf):
+            activity = projections.attached_activity(timer)
+            deadlines_now.append({"timer": timer.task_spec.bpmn_id, "due_at": local_iso(due),
+                                  "step": projections.task_title(activity.task_spec) if activity else None,
+                                  "card": deadline_card(due, cal.reminder_at(due), event.at)})
+        names = dict(session.execute(select(StoredFile.id, StoredFile.filename)
+                                     .where(StoredFile.id.in_(list(event.data.get("files") or {})))).all())
+        steps.append({
+            "seq": event.seq, "at": local_iso(event.at), "actor": event.actor,
+            "organisation": organisation_of.get(event.actor), "kind": event.kind,
+            "step": projections.task_title(specs[event.task_name]) if event.task_name in specs else event.task_name,
+            "done": sorted(done), "active": sorted(active), "waiting": sorted(waiting),
+            "flows": sorted(f for f, src, dst in flows if src in done and (dst in done or dst in active | waiting)),
+            "changed": {k: v for k, v in data.items() if before.get(k) != v},
+            "deadlines": deadlines_now,
+            "files": [{"file_id": f, "filename": names.get(f, f), "sha256": h}
+                      for f, h in (event.data.get("files") or {}).items()],
+        })
+        before = dict(data)
+    return steps
+
+
+def element_counts(session: Session, definition_id: int, instance_ids: list[str], now: datetime
+                   ) -> dict[str, dict[str, Any]]:
+    """Across cases of one version: how often each element was passed, how many wait there now, and
+    the mean hours a step took (from the previous event of its case to its completion)."""
+    counts: dict[str, dict[str, Any]] = defaultdict(lambda: {"passed": 0, "waiting": 0, "hours": []})
+    previous: dict[str, datetime] = {}
+    rows = session.scalars(select(Event).where(Event.instance_id.in_(instance_ids))
+                           .order_by(Event.instance_id, Event.seq)) if instance_ids else []
+    for event in rows:
+        for element in event.data.get("path") or []:
+            counts[element]["passed"] += 1
+        if event.kind == "task_completed" and event.instance_id in previous:
+            counts[event.task_name]["hours"].append((event.at - previous[event.instance_id]).total_seconds() / 3600)
+        previous[event.instance_id] = event.at
+    for task_name, created in session.execute(select(HumanTask.task_name, HumanTask.created_at)
+                                              .where(HumanTask.instance_id.in_(instance_ids))) if instance_ids else []:
+        counts[task_name]["waiting"] += 1
+        counts[task_name]["hours"].append((now - created).total_seconds() / 3600)
+    return {k: {"passed": v["passed"], "waiting": v["waiting"],
+                "mean_hours": round(sum(v["hours"]) / len(v["hours"]), 1) if v["hours"] else None}
+            for k, v in counts.items()}

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Organisation, User
 
-ROLES = {"handler": "经办人", "leader": "负责人", "admin": "管理员", "process_admin": "流程管理员"}
+ROLES = {"handler": "经办人", "leader": "负责人", "admin": "管理员", "process_admin": "流程管理员", "auditor": "审计员"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,10 @@ class Actor:
     @property
     def is_leader(self) -> bool:
         return "leader" in self.roles
+
+    @property
+    def audits(self) -> bool:
+        return self.is_admin or "auditor" in self.roles
 
     @property
     def owns_processes(self) -> bool:
@@ -102,6 +106,25 @@ def users(session: Session) -> list[dict]:
             for u, code in rows]
 
 
+def subtree(session: Session, code: str) -> frozenset[str]:
+    """An organisation and every organisation below it (an auditor's jurisdiction)."""
+    rows = session.execute(select(Organisation.id, Organisation.code, Organisation.parent_id)).all()
+    children: dict[int | None, list[tuple[int, str]]] = {}
+    start = None
+    for org_id, org_code, parent in rows:
+        children.setdefault(parent, []).append((org_id, org_code))
+        if org_code == code:
+            start = org_id
+    if start is None:
+        return frozenset()
+    found, stack = {code}, [start]
+    while stack:
+        for child_id, child_code in children.get(stack.pop(), []):
+            found.add(child_code)
+            stack.append(child_id)
+    return frozenset(found)
+
+
 def organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
 
@@ -140,6 +163,8 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
                 add_user(session, username, display, code, roles, now, password_hash)
     if session.scalars(select(User).where(User.username == "admin")).first() is None:
         add_user(session, "admin", "系统管理员", None, ["admin"], now, password_hash)
+    if session.scalars(select(User).where(User.username == "city_auditor")).first() is None:
+        add_user(session, "city_auditor", "临汾市审计员", "city_gov", ["auditor"], now, password_hash)
     if session.scalars(select(User).where(User.username == "process_owner")).first() is None:
         add_user(session, "process_owner", "市发展改革委流程管理员", "city_ndrc", ["process_admin"], now, password_hash)
     return created

@@ -48,6 +48,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_xml": ("下载 XML", "Download XML"), "edit": ("编辑", "Edit"), "deployed_by": ("部署人", "Deployed by"),
     "deployed_at": ("部署时间", "Deployed at"), "used_by": ("使用该表单的流程", "Used by"),
     "versions": ("个版本", "versions"),
+    "audit": ("审计", "Audit"), "replay": ("回放", "Replay"), "heatmap": ("环节统计", "Counts per element"),
+    "access_log": ("访问日志", "Access log"), "export_xes": ("导出 XES", "Export XES"),
+    "export_csv": ("导出 CSV", "Export CSV"), "first": ("第一步", "First"), "last": ("最后一步", "Last"),
+    "data_changed": ("数据变化", "Data changed"), "event": ("事件", "Event"),
+    "passed": ("经过", "passed"), "mean_hours": ("平均用时（小时）", "mean hours"),
     "form_pin_hint": ("每个流程版本固定使用部署时的表单版本；表单部署新版本后，请重新部署流程以启用。",
                       "Each process version keeps the form versions it was deployed with; redeploy the process "
                       "to use a new form version."),

@@ -166,7 +166,8 @@ def case_list():
     status = request.args.get("status") or None
     page = _int_arg("page", 1)
     with transaction() as db:
-        conditions = [access.visible(actor)] + ([Instance.status == status] if status else [])
+        conditions = [access.visible(actor, access.jurisdiction(db, actor))] + (
+            [Instance.status == status] if status else [])
         total = db.scalar(select(func.count()).select_from(Instance).where(*conditions))
         rows = db.execute(select(Instance, Definition.name).join(Definition, Definition.id == Instance.definition_id)
                           .where(*conditions).order_by(Instance.started_at.desc(), Instance.id)
