@@ -7,10 +7,20 @@ import click
 from engine import credentials, definitions, directory, files, holidays, queries, runtime, schema
 from engine.clock import system_now
 from engine.db import make_engine
-from engine.errors import InvalidInput
 
 from . import cli_audit, cli_time
-from .cli_support import PROJECT_ROOT, actor, command, due_text, emit, json_arg, read_file, state, transaction
+from .cli_support import (
+    PROJECT_ROOT,
+    actor,
+    command,
+    due_text,
+    emit,
+    json_arg,
+    read_file,
+    state,
+    transaction,
+    write_file,
+)
 
 
 @click.group(help="准入 Zhunru: 市场准入负面清单工作机制的流程引擎")
@@ -66,10 +76,7 @@ def export(process_id: str, version: int | None, output: str | None) -> None:
         click.echo(xml, nl=False)
         return
     target = Path(output) if output else PROJECT_ROOT / "processes" / filename
-    try:
-        target.write_text(xml, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"{target}: 无法写入: {exc.strerror}") from exc
+    write_file(target, xml.encode("utf-8"))
     click.echo(f"已导出 {process_id} v{number} → {target}")
 
 

@@ -1,14 +1,12 @@
 """`zhunru audit`: verify the tamper-evident record of cases, export event logs, read the access log."""
 import sys
-from pathlib import Path
 
 import click
 
 from engine import access_log, audit, process_mining
 from engine.clock import system_now
-from engine.errors import InvalidInput
 
-from .cli_support import actor, command, emit, transaction
+from .cli_support import actor, command, emit, transaction, write_file
 
 
 @click.group("audit", help="审计：核验案件记录未被篡改")
@@ -51,10 +49,7 @@ def export_xes(path: str, process_id: str | None, username: str) -> None:
         access_log.record(session, username, "export_csv" if as_csv else "export_xes", process_id or "全部流程",
                           system_now(), {"path": path, "events": len(entries),
                                          "cases": len({e["case_id"] for e in entries})})
-        try:
-            Path(path).write_bytes(content)
-        except OSError as exc:
-            raise InvalidInput(f"{path}: 无法写入: {exc.strerror}") from exc
+        write_file(path, content)
     click.echo(f"已导出 {len({e['case_id'] for e in entries})} 个案件、{len(entries)} 个事件 → {path}")
 
 

@@ -94,3 +94,10 @@ def read_file(path: str) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise InvalidInput(f"{path}: 无法读取: {exc.strerror}") from exc
+
+
+def write_file(path: str | Path, content: bytes) -> None:
+    try:
+        Path(path).write_bytes(content)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: 无法写入: {exc.strerror}") from exc
