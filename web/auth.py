@@ -34,7 +34,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only paths on this site, never another host.
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -53,7 +53,7 @@ def login():
             session.clear()  # a fresh session at sign-in
             session.update(username=actor.username, **({"lang": lang} if lang else {}))
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         error = text("bad_login")
         current_app.logger.info("failed sign-in for %r", username)
     return render_template("login.html", error=error), (401 if error else 200)
@@ -72,4 +72,4 @@ def logout():
 def switch_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))

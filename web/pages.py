@@ -12,7 +12,7 @@ from engine.clock import system_now
 from engine.errors import InvalidInput, NotEntitled
 from engine.models import Definition, HumanTask, Instance, Organisation, Timer
 
-from .auth import current_actor, login_required
+from .auth import current_actor, login_required, safe_next
 from .db import transaction
 from .describe import describe_history
 
@@ -58,10 +58,7 @@ def task_list():
 
 
 def _back() -> Any:
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.task_list")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/tasks/<task_id>/claim")
