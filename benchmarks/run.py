@@ -2,7 +2,7 @@
 import argparse
 import json
 
-from . import engine_overhead
+from . import engine_overhead, scale
 
 
 def main() -> None:
@@ -11,11 +11,18 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     figures = engine_overhead.run(args.quick)
+    figures |= scale.task_list(args.quick)
+    figures |= scale.timer_tick(args.quick)
     if args.json:
         print(json.dumps(figures))
-    else:
-        print(f"engine overhead (0137 happy path): engine {figures['engine_per_s']}/s, "
-              f"raw SpiffWorkflow {figures['raw_per_s']}/s, ratio {figures['engine_vs_raw']}")
+        return
+    print(f"engine overhead (0137 happy path): engine {figures['engine_per_s']}/s, "
+          f"raw SpiffWorkflow {figures['raw_per_s']}/s, ratio {figures['engine_vs_raw']}")
+    print(f"task list ({figures['tasklist_instances']} cases, {figures['tasklist_open']} open, one unit, by due): "
+          f"p50 {figures['tasklist_p50_ms']} ms, p95 {figures['tasklist_p95_ms']} ms")
+    ticks = ", ".join(f"{k.split('_')[2]} due {v} ms" for k, v in figures.items()
+                      if k.startswith("timer_tick_") and k.endswith("_due_ms"))
+    print(f"timer tick ({figures['timer_waiting']} waiting): {ticks}")
 
 
 if __name__ == "__main__":
