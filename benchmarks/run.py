@@ -13,6 +13,7 @@ def main() -> None:
     figures = engine_overhead.run(args.quick)
     figures |= scale.task_list(args.quick)
     figures |= scale.timer_tick(args.quick)
+    figures |= scale.history_verify(args.quick)
     if args.json:
         print(json.dumps(figures))
         return
@@ -23,6 +24,8 @@ def main() -> None:
     ticks = ", ".join(f"{k.split('_')[2]} due {v} ms" for k, v in figures.items()
                       if k.startswith("timer_tick_") and k.endswith("_due_ms"))
     print(f"timer tick ({figures['timer_waiting']} waiting): {ticks}")
+    print(f"audit verify: one case with {figures['verify_one_case_events']} events {figures['verify_one_case_ms']} ms; "
+          f"{figures['verify_cases']} cases {figures['verify_cases_s']} s ({figures['verify_cases_per_s']}/s)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from engine import definitions, directory, holidays, queries, runtime, schema, timers
+from engine import audit, claims, definitions, directory, holidays, queries, runtime, schema, timers
 from engine.db import make_engine, make_sessionmaker
 from engine.models import HumanTask, Instance, Timer
 
@@ -107,3 +107,29 @@ def timer_tick(quick: bool) -> dict[str, float]:
             db.dispose()
     figures["timer_tick_ms"] = figures["timer_tick_100_due_ms"]
     return figures
+
+
+def history_verify(quick: bool) -> dict[str, float]:
+    """`audit verify` of one case with a long record, and of many short cases."""
+    events, cases = (200, 100) if quick else (1000, 2000)
+    with tempfile.TemporaryDirectory() as tmp:
+        db, sessions, _ = _database(tmp)
+        _due_cases(sessions, cases)
+        with sessions() as s, s.begin():
+            long_case = s.query(HumanTask).filter_by(task_name="transfer").first()
+            clerk = directory.actor(s, "city_ndrc_clerk")
+            for _ in range(events // 2):  # claim and release: two events each
+                claims.claim(s, long_case.id, clerk, START)
+                claims.release(s, long_case.id, clerk, START)
+        with sessions() as s:
+            began = time.perf_counter()
+            one = audit.verify(s, [long_case.instance_id])
+            single = (time.perf_counter() - began) * 1000
+            began = time.perf_counter()
+            every = audit.verify(s)
+            total = time.perf_counter() - began
+        assert one["failed"] == [] and every["failed"] == [] and every["verified"] == cases
+        db.dispose()
+    return {"verify_one_case_events": events, "verify_one_case_ms": round(single, 1),
+            "verify_cases": cases, "verify_cases_s": round(total, 2),
+            "verify_cases_per_s": round(cases / total, 1)}
