@@ -187,9 +187,11 @@ class _Run:
         inst.updated_at = self.now
         data = instance_data(wf)
         inst.title = str(data.get("case_title") or inst.title)[:300]
-        self.parties |= projections.sync(self.session, inst, self.definition, wf, self.now,
-                                         self.known_organisations, self.calendar)
-        access.note(self.session, inst.id, self.parties)
+        # The projections read only this instance's own rows: one flush at the end, not one per query.
+        with self.session.no_autoflush:
+            self.parties |= projections.sync(self.session, inst, self.definition, wf, self.now,
+                                             self.known_organisations, self.calendar)
+            access.note(self.session, inst.id, self.parties)
         try:
             self.session.flush()
         except StaleDataError as exc:
