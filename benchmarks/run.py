@@ -2,7 +2,7 @@
 import argparse
 import json
 
-from . import engine_overhead, scale
+from . import engine_overhead, lateness, scale
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     figures |= scale.task_list(args.quick)
     figures |= scale.timer_tick(args.quick)
     figures |= scale.history_verify(args.quick)
+    figures |= lateness.run(args.quick)
     if args.json:
         print(json.dumps(figures))
         return
@@ -26,6 +27,8 @@ def main() -> None:
     print(f"timer tick ({figures['timer_waiting']} waiting): {ticks}")
     print(f"audit verify: one case with {figures['verify_one_case_events']} events {figures['verify_one_case_ms']} ms; "
           f"{figures['verify_cases']} cases {figures['verify_cases_s']} s ({figures['verify_cases_per_s']}/s)")
+    print(f"timer lateness ({figures['lateness_timers']} timers, tick every {figures['lateness_interval_s']} s): "
+          f"p50 {figures['lateness_p50_s']} s, p95 {figures['lateness_p95_s']} s, max {figures['lateness_max_s']} s")
 
 
 if __name__ == "__main__":

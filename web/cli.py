@@ -273,7 +273,7 @@ def file_add(path: str, username: str, as_json: bool) -> None:
 @main.command(help="启动网页服务与定时器")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--interval", default=5, show_default=True, help="定时器检查间隔 (秒)")
+@click.option("--interval", default=3, show_default=True, help="定时器检查间隔 (秒)")
 @command
 def serve(host: str, port: int, interval: int) -> None:
     from web.app import create_app

@@ -65,7 +65,7 @@ def timers_incidents(as_json: bool) -> None:
 
 
 @click.command(help="只运行定时器 (不提供网页)，每隔几秒触发到期的定时器")
-@click.option("--interval", default=5, show_default=True, help="检查间隔 (秒)")
+@click.option("--interval", default=3, show_default=True, help="检查间隔 (秒)")
 @click.option("--once", is_flag=True, help="只检查一次，处理完到期的定时器后退出")
 @command
 def worker(interval: int, once: bool) -> None:
