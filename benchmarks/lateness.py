@@ -7,9 +7,9 @@ import tempfile
 import time
 from datetime import timedelta
 
-from engine import definitions, directory, holidays, runtime, schema, timers
-from engine.db import make_engine, make_sessionmaker
+from engine import definitions, directory, runtime, timers
 
+from . import scale
 from .engine_overhead import START
 
 DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -34,12 +34,8 @@ DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
 def run(quick: bool, interval: int = 3) -> dict[str, float]:
     count, window = (200, 60) if quick else (2000, 600)
     with tempfile.TemporaryDirectory() as tmp:
-        db = make_engine(f"sqlite:///{tmp}/lateness.db")
-        schema.upgrade(db)
-        sessions = make_sessionmaker(db)
+        db, sessions, _ = scale.database(tmp)
         with sessions() as s, s.begin():
-            holidays.seed(s, "admin", START)
-            directory.load_demo(s, START)
             definitions.deploy(s, [("due_probe.bpmn", DIAGRAM)], "admin", START)
             admin = directory.actor(s, "admin")
             due_at = {}

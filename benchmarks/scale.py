@@ -17,7 +17,8 @@ from .engine_overhead import ROOT, START, STEPS
 UNITS = [code for code, *_ in directory.DEMO_ORGANISATIONS]
 
 
-def _database(tmp: str):
+def database(tmp: str):
+    """A migrated SQLite file with holidays, demo units and the project's definitions."""
     db = make_engine(f"sqlite:///{tmp}/scale.db")
     schema.upgrade(db)
     sessions = make_sessionmaker(db)
@@ -63,7 +64,7 @@ def _generate(db, definition_id: int, instances: int, open_tasks: int, waiting_t
 def task_list(quick: bool) -> dict[str, float]:
     instances, open_tasks = (50_000, 5_000) if quick else (1_000_000, 100_000)
     with tempfile.TemporaryDirectory() as tmp:
-        db, sessions, definition_id = _database(tmp)
+        db, sessions, definition_id = database(tmp)
         _generate(db, definition_id, instances, open_tasks, 0)
         latencies = []
         with sessions() as s:
@@ -96,7 +97,7 @@ def timer_tick(quick: bool) -> dict[str, float]:
     figures = {"timer_waiting": waiting}
     for due in ((100,) if quick else (100, 1000)):
         with tempfile.TemporaryDirectory() as tmp:
-            db, sessions, definition_id = _database(tmp)
+            db, sessions, definition_id = database(tmp)
             _generate(db, definition_id, waiting, 0, waiting)
             _due_cases(sessions, due)
             began = time.perf_counter()
@@ -113,7 +114,7 @@ def history_verify(quick: bool) -> dict[str, float]:
     """`audit verify` of one case with a long record, and of many short cases."""
     events, cases = (200, 100) if quick else (1000, 2000)
     with tempfile.TemporaryDirectory() as tmp:
-        db, sessions, _ = _database(tmp)
+        db, sessions, _ = database(tmp)
         _due_cases(sessions, cases)
         with sessions() as s, s.begin():
             long_case = s.query(HumanTask).filter_by(task_name="transfer").first()

@@ -46,6 +46,12 @@ def may_act(task: HumanTask, actor: Actor) -> bool:
     return task.group_name is not None and task.group_name in actor.roles
 
 
+def leads(actor: Actor, task: HumanTask) -> bool:
+    """An administrator, or a leader of the organisation that owns the task."""
+    return actor.is_admin or (actor.is_leader and task.organisation is not None
+                              and task.organisation == actor.organisation)
+
+
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     """The SQL form of `may_act`, for task lists."""
     if actor.is_admin:

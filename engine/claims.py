@@ -17,11 +17,6 @@ def _task(session: Session, task_id: str) -> tuple[HumanTask, Instance]:
     return task, instance
 
 
-def _leads(actor: Actor, task: HumanTask) -> bool:
-    return actor.is_admin or (actor.is_leader and task.organisation is not None
-                              and task.organisation == actor.organisation)
-
-
 def _record(session: Session, instance: Instance, kind: str, actor: Actor, now: datetime, task: HumanTask,
             data: dict) -> None:
     history.append(session, instance, kind, actor.username, now, task.id, task.task_name, data)
@@ -48,7 +43,7 @@ def release(session: Session, task_id: str, actor: Actor, now: datetime) -> Huma
     task, instance = _task(session, task_id)
     if task.assignee is None:
         raise Conflict(f"任务 {task_id} 未被认领")
-    if task.assignee != actor.username and not _leads(actor, task):
+    if task.assignee != actor.username and not assignment.leads(actor, task):
         raise NotEntitled(f"用户 {actor.username} 无权退回任务 {task_id}")
     if task.organisation is None and task.group_name is None:
         raise Conflict(f"任务 {task_id} 属于个人，不能退回")
@@ -60,7 +55,7 @@ def release(session: Session, task_id: str, actor: Actor, now: datetime) -> Huma
 def reassign(session: Session, task_id: str, username: str, actor: Actor, now: datetime) -> HumanTask:
     """A leader gives an organisation's task to one of its members."""
     task, instance = _task(session, task_id)
-    if not _leads(actor, task):
+    if not assignment.leads(actor, task):
         raise NotEntitled(f"只有本单位负责人可以改派任务 {task_id}")
     target = directory.actor_or_none(session, username)
     if target is None or target.organisation != task.organisation or (

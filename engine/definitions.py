@@ -190,6 +190,13 @@ def _form_keys_used(spec: Any) -> set[str]:
     return keys
 
 
+def _refuse_stale(what: str, key: str, latest: Any, base: int | None) -> None:
+    """Someone deployed another version since the one being edited (`base`): refuse, naming them."""
+    if base is not None and (latest.version if latest else 0) != base:
+        raise Conflict(f"{what} {key} 已由 {latest.deployed_by} 于 {local_iso(latest.deployed_at)} 部署为 "
+                       f"v{latest.version}（你编辑的是 v{base}）；请重新打开最新版本后再修改")
+
+
 def check(session: Session, files: list[tuple[str, bytes]], actor: str, now: datetime) -> list[Problem]:
     """What `deploy` would refuse, without storing anything."""
     savepoint = session.begin_nested()
@@ -206,8 +213,8 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
            expected: dict[str, int] | None = None) -> list[Deployed]:
     """Check every file, then store new versions; one bad file refuses the whole deployment.
 
-    `expected` names the version each process was edited from: if someone deployed another version
-    since, the deployment is refused naming that change, never silently overwriting it."""
+    `expected` names the version each process or form was edited from: if someone deployed another
+    version since, the deployment is refused naming that change, never silently overwriting it."""
     problems: list[Problem] = []
     form_files = [(n, c) for n, c in files if n.endswith(".json")]
     bpmn_files = [(n, c) for n, c in files if not n.endswith(".json")]
@@ -247,6 +254,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
     for key, (content, schema) in new_forms.items():
         digest = sha256(content)
         latest = _latest(session, FormDefinition, FormDefinition.form_key, key)
+        _refuse_stale("表单", key, latest, (expected or {}).get(key))
         if latest is not None and latest.sha256 == digest:
             deployed.append(Deployed("form", key, latest.version, False))
             continue
@@ -259,10 +267,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
     for process_id, filename, content in batch_processes:
         digest = sha256(content)
         latest = _latest(session, Definition, Definition.process_id, process_id)
-        base = (expected or {}).get(process_id)
-        if base is not None and (latest.version if latest else 0) != base:
-            raise Conflict(f"流程 {process_id} 已由 {latest.deployed_by} 于 {local_iso(latest.deployed_at)} 部署为 "
-                           f"v{latest.version}（你编辑的是 v{base}）；请重新打开最新版本后再修改")
+        _refuse_stale("流程", process_id, latest, (expected or {}).get(process_id))
         pins = {key: _latest(session, FormDefinition, FormDefinition.form_key, key).version
                 for key in sorted(_form_keys_used(parser.get_spec(process_id)))}
         if latest is not None and latest.sha256 == digest and latest.form_versions == pins:

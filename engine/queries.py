@@ -176,8 +176,7 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
 
     The actor must be entitled to act on the task or lead its organisation; otherwise it does not exist."""
     task = session.get(HumanTask, task_id)
-    if task is None or not (assignment.may_act(task, actor) or (
-            actor.is_leader and task.organisation is not None and task.organisation == actor.organisation)):
+    if task is None or not (assignment.may_act(task, actor) or assignment.leads(actor, task)):
         raise NotFound(f"任务 {task_id} 不存在或无权查看")
     instance = session.get(Instance, task.instance_id)
     loaded = definitions.load(session, instance.definition_id)

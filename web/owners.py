@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from engine import definitions, directory
 from engine.clock import local_iso, system_now
-from engine.errors import Conflict, DefinitionError, InvalidInput, Problem
+from engine.errors import DefinitionError, InvalidInput, Problem
 from engine.models import Definition, FormDefinition, Instance, Organisation
 from handlers import registry
 
@@ -86,6 +86,13 @@ def _xml_of(body: dict[str, Any]) -> bytes:
     return xml.encode("utf-8")
 
 
+def _base_version(body: dict[str, Any]) -> int:
+    base = body.get("base_version")
+    if not isinstance(base, int):
+        raise InvalidInput("缺少 base_version (编辑所依据的版本号)")
+    return base
+
+
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -106,9 +113,7 @@ def validate_process(process_id: str):
 def deploy_process(process_id: str):
     body = _body()
     xml = _xml_of(body)
-    base = body.get("base_version")
-    if not isinstance(base, int):
-        raise InvalidInput("缺少 base_version (编辑所依据的版本号)")
+    base = _base_version(body)
     filename = f"{_checked_id(process_id, '流程')}.bpmn"
     with transaction() as db:
         existing = db.scalar(select(Definition.filename).where(Definition.process_id == process_id).limit(1))
@@ -194,13 +199,9 @@ def deploy_form(form_key: str):
     body = _body()
     file = _form_file(form_key, body)
     with transaction() as db:
-        latest = db.scalars(select(FormDefinition).where(FormDefinition.form_key == form_key)
-                            .order_by(FormDefinition.version.desc()).limit(1)).first()
-        if latest is not None and latest.version != body.get("base_version"):
-            raise Conflict(f"表单 {form_key} 已由 {latest.deployed_by} 于 {local_iso(latest.deployed_at)} 部署为 "
-                           f"v{latest.version}（你编辑的是 v{body.get('base_version')}）；请重新打开最新版本后再修改")
         try:
-            deployed = definitions.deploy(db, [file], current_actor().username, system_now())
+            deployed = definitions.deploy(db, [file], current_actor().username, system_now(),
+                                          expected={form_key: _base_version(body)})
         except DefinitionError as exc:
             return jsonify({"code": 422, "message": "表单有问题，未部署", "problems": _problems(exc.problems)}), 422
     return jsonify({"version": deployed[0].version, "created": deployed[0].created})
