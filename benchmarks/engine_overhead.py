@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine import definitions, directory, files, runtime, schema
+from engine import definitions, directory, files, holidays, runtime, schema
 from engine.clock import SHANGHAI, running_at
 from engine.db import make_engine, make_sessionmaker
 from engine.models import HumanTask
@@ -59,6 +59,7 @@ def engine_per_second(n: int) -> float:
         schema.upgrade(db)
         sessions = make_sessionmaker(db)
         with sessions() as s, s.begin():
+            holidays.seed(s, "admin", START)  # as `zhunru init` does
             directory.load_demo(s, START)
             definitions.deploy(s, definitions.project_files(ROOT), "admin", START)
             actors = {u: directory.actor(s, u) for u in ("city_ndrc", "county_gov", "county_approval_bureau")}

@@ -9,9 +9,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also measure the task list on this PostgreSQL server (in a scratch database "
+                             f"'{scale.SCRATCH_DATABASE}'), e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     figures = engine_overhead.run(args.quick)
     figures |= scale.task_list(args.quick)
+    if args.postgres:
+        figures |= scale.task_list(args.quick, args.postgres)
     figures |= scale.timer_tick(args.quick)
     figures |= scale.history_verify(args.quick)
     figures |= lateness.run(args.quick)
@@ -21,7 +26,10 @@ def main() -> None:
     print(f"engine overhead (0137 happy path): engine {figures['engine_per_s']}/s, "
           f"raw SpiffWorkflow {figures['raw_per_s']}/s, ratio {figures['engine_vs_raw']}")
     print(f"task list ({figures['tasklist_instances']} cases, {figures['tasklist_open']} open, one unit, by due): "
-          f"p50 {figures['tasklist_p50_ms']} ms, p95 {figures['tasklist_p95_ms']} ms")
+          f"p50 {figures['tasklist_p50_ms']} ms, p95 {figures['tasklist_p95_ms']} ms (SQLite)")
+    if "tasklist_pg_p95_ms" in figures:
+        print(f"task list on PostgreSQL: p50 {figures['tasklist_pg_p50_ms']} ms, "
+              f"p95 {figures['tasklist_pg_p95_ms']} ms")
     ticks = ", ".join(f"{k.split('_')[2]} due {v} ms" for k, v in figures.items()
                       if k.startswith("timer_tick_") and k.endswith("_due_ms"))
     print(f"timer tick ({figures['timer_waiting']} waiting): {ticks}")

@@ -1,4 +1,5 @@
-"""Task lists and timer ticks at scale, on rows generated directly in the database (SQLite file)."""
+"""Task lists, timer ticks and audit at scale, on rows generated directly in the database: a SQLite file,
+or for the task list also a scratch PostgreSQL database."""
 import random
 import statistics
 import tempfile
@@ -6,7 +7,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import create_engine, insert, make_url, text
 
 from engine import audit, claims, definitions, directory, holidays, queries, runtime, schema, timers
 from engine.db import make_engine, make_sessionmaker
@@ -17,9 +18,23 @@ from .engine_overhead import ROOT, START, STEPS
 UNITS = [code for code, *_ in directory.DEMO_ORGANISATIONS]
 
 
-def database(tmp: str):
-    """A migrated SQLite file with holidays, demo units and the project's definitions."""
-    db = make_engine(f"sqlite:///{tmp}/scale.db")
+SCRATCH_DATABASE = "zhunru_bench"
+
+
+def _scratch_postgres(server_url: str) -> str:
+    """A new, empty database on the PostgreSQL server of `server_url` (dropped first if it exists)."""
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {SCRATCH_DATABASE}"))
+    server.dispose()
+    return make_url(server_url).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
+
+
+def database(tmp: str, postgres: str | None = None):
+    """A migrated database with holidays, demo units and the project's definitions: a SQLite file in
+    `tmp`, or a scratch database on the PostgreSQL server `postgres`."""
+    db = make_engine(_scratch_postgres(postgres) if postgres else f"sqlite:///{tmp}/scale.db")
     schema.upgrade(db)
     sessions = make_sessionmaker(db)
     with sessions() as s, s.begin():
@@ -61,11 +76,14 @@ def _generate(db, definition_id: int, instances: int, open_tasks: int, waiting_t
                 conn.execute(insert(Timer), timer_rows)
 
 
-def task_list(quick: bool) -> dict[str, float]:
+def task_list(quick: bool, postgres: str | None = None) -> dict[str, float]:
     instances, open_tasks = (50_000, 5_000) if quick else (1_000_000, 100_000)
     with tempfile.TemporaryDirectory() as tmp:
-        db, sessions, definition_id = database(tmp)
+        db, sessions, definition_id = database(tmp, postgres)
         _generate(db, definition_id, instances, open_tasks, 0)
+        if postgres:
+            with db.begin() as conn:  # fresh planner statistics, as autovacuum would gather
+                conn.execute(text("ANALYZE"))
         latencies = []
         with sessions() as s:
             actor = directory.actor(s, "county_gov")
@@ -77,9 +95,10 @@ def task_list(quick: bool) -> dict[str, float]:
                 assert result["items"]
         db.dispose()
     latencies.sort()
+    prefix = "tasklist_pg" if postgres else "tasklist"
     return {"tasklist_instances": instances, "tasklist_open": open_tasks,
-            "tasklist_p50_ms": round(statistics.median(latencies), 2),
-            "tasklist_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2)}
+            f"{prefix}_p50_ms": round(statistics.median(latencies), 2),
+            f"{prefix}_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2)}
 
 
 def _due_cases(sessions, count: int) -> None:
@@ -95,7 +114,7 @@ def _due_cases(sessions, count: int) -> None:
 def timer_tick(quick: bool) -> dict[str, float]:
     waiting = 10_000 if quick else 100_000
     figures = {"timer_waiting": waiting}
-    for due in ((100,) if quick else (100, 1000)):
+    for due in ((100,) if quick else (100, 1000, 10_000)):
         with tempfile.TemporaryDirectory() as tmp:
             db, sessions, definition_id = database(tmp)
             _generate(db, definition_id, waiting, 0, waiting)
@@ -112,7 +131,7 @@ def timer_tick(quick: bool) -> dict[str, float]:
 
 def history_verify(quick: bool) -> dict[str, float]:
     """`audit verify` of one case with a long record, and of many short cases."""
-    events, cases = (200, 100) if quick else (1000, 2000)
+    events, cases = (200, 100) if quick else (1000, 10_000)
     with tempfile.TemporaryDirectory() as tmp:
         db, sessions, _ = database(tmp)
         _due_cases(sessions, cases)

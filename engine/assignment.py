@@ -1,4 +1,5 @@
 """Who owns a task: a lane resolves to an organisation (or a group); no lanes, the starter."""
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ class Owner:
 
 
 def resolve(definition: LoadedDefinition, lane: str | None, data: dict[str, Any], starter: str,
-            known_organisations: set[str]) -> Owner:
+            known_organisations: AbstractSet[str]) -> Owner:
     """A lane's organisation from its rule or name, else a group named like the lane."""
     if not definition.has_lanes or not lane:
         return Owner(None, None, starter)
@@ -67,7 +68,7 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     )
 
 
-def starters(definition: LoadedDefinition, known_organisations: set[str]) -> set[str] | None:
+def starters(definition: LoadedDefinition, known_organisations: AbstractSet[str]) -> set[str] | None:
     """The organisations whose members may start the process: those holding its first user tasks.
     None when anyone may (no lanes, or a first lane decided at run time)."""
     if not definition.has_lanes:
@@ -93,6 +94,6 @@ def starters(definition: LoadedDefinition, known_organisations: set[str]) -> set
     return found or None
 
 
-def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: set[str]) -> bool:
+def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: AbstractSet[str]) -> bool:
     allowed = starters(definition, known_organisations)
     return actor.is_admin or allowed is None or actor.organisation in allowed

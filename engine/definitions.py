@@ -305,9 +305,10 @@ _CACHE: "OrderedDict[tuple[int, str], LoadedDefinition]" = OrderedDict()
 _CACHE_SIZE = 256
 
 
-def load(session: Session, definition_id: int) -> LoadedDefinition:
-    """The parsed spec of one deployed version; keyed by id and content, as one process may see several databases."""
-    digest = session.scalar(select(Definition.sha256).where(Definition.id == definition_id))
+def load(session: Session, definition_id: int, digest: str | None = None) -> LoadedDefinition:
+    """The parsed spec of one deployed version; keyed by id and content, as one process may see several
+    databases. A caller that read the version's digest already passes it."""
+    digest = digest or session.scalar(select(Definition.sha256).where(Definition.id == definition_id))
     if digest is None:
         raise NotFound(f"流程定义 {definition_id} 不存在")
     cached = _CACHE.get((definition_id, digest))

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import settings
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Organisation, User
 
@@ -61,7 +62,8 @@ def organisation(session: Session, code: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.code == code)).first()
 
 
-def add_organisation(session: Session, code: str, name: str, kind: str, parent: str | None) -> Organisation:
+def add_organisation(session: Session, code: str, name: str, kind: str, parent: str | None, now: datetime,
+                     actor: str = "admin") -> Organisation:
     if organisation(session, code) is not None:
         raise Conflict(f"单位代码 {code} 已存在")
     parent_row = None
@@ -72,7 +74,23 @@ def add_organisation(session: Session, code: str, name: str, kind: str, parent: 
     org = Organisation(code=code, name=name, kind=kind, parent_id=parent_row.id if parent_row else None)
     session.add(org)
     session.flush()
+    settings.new_revision(session, settings.DIRECTORY_REVISION, actor, now)
     return org
+
+
+_codes: dict[str, frozenset[str]] = {}
+
+
+def codes(session: Session, stored_settings: dict[str, str] | None = None) -> frozenset[str]:
+    """Every organisation code; reread only when an organisation was added since (any process)."""
+    revision = (stored_settings or settings.values(session)).get(settings.DIRECTORY_REVISION)
+    if revision and revision in _codes:
+        return _codes[revision]
+    found = frozenset(session.scalars(select(Organisation.code)))
+    if revision:
+        _codes.clear()
+        _codes[revision] = found
+    return found
 
 
 def add_user(session: Session, username: str, display_name: str, organisation_code: str | None,
@@ -155,7 +173,7 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
     created = 0
     for code, name, kind, parent in DEMO_ORGANISATIONS:
         if organisation(session, code) is None:
-            add_organisation(session, code, name, kind, parent)
+            add_organisation(session, code, name, kind, parent, now)
             created += 1
         for username, display, roles in ((code, f"{name}负责人", ["handler", "leader"]),
                                          (f"{code}_clerk", f"{name}经办人", ["handler"])):

@@ -57,6 +57,8 @@ def exists(session: Session, file_id: str) -> bool:
 
 def link(session: Session, file_ids: list[str], instance_id: str, task_name: str | None, now: datetime) -> None:
     """Record that a case's form data references these files (who may see the case may download them)."""
+    if not file_ids:
+        return
     known = set(session.scalars(select(FileUse.file_id).where(FileUse.instance_id == instance_id)))
     session.add_all(FileUse(file_id=f, instance_id=instance_id, task_name=task_name, used_at=now)
                     for f in dict.fromkeys(file_ids) if f not in known)

@@ -131,7 +131,7 @@ def _from_tables(session: Session, revision: str) -> WorkCalendar:
 def changed(session: Session, actor: str, now: datetime) -> WorkCalendar:
     """Record that holidays or close of business changed: a new revision, kept as a snapshot."""
     session.flush()
-    calendar = _from_tables(session, settings.new_calendar_revision(session, actor, now))
+    calendar = _from_tables(session, settings.new_revision(session, settings.CALENDAR_REVISION, actor, now))
     session.add(CalendarRevision(
         token=calendar.revision, days={d.isoformat(): k for d, k in calendar.days.items()},
         years=sorted(calendar.years), created_at=now, created_by=actor,
@@ -142,9 +142,9 @@ def changed(session: Session, actor: str, now: datetime) -> WorkCalendar:
 _cache: dict[str, WorkCalendar] = {}
 
 
-def load(session: Session) -> WorkCalendar:
+def load(session: Session, stored_settings: dict[str, str] | None = None) -> WorkCalendar:
     """The working calendar as stored; reread only when its revision changed."""
-    revision = settings.values(session).get(settings.CALENDAR_REVISION, "")
+    revision = (stored_settings or settings.values(session)).get(settings.CALENDAR_REVISION, "")
     cached = _cache.get(revision)
     if cached is not None and revision:
         return cached

@@ -1,4 +1,5 @@
 """The human_task and timer rows that queries need, derived from the workflow after each command."""
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
 
@@ -147,7 +148,7 @@ def _shown_deadline(task: Any, deadline_of: dict[Any, tuple[datetime, bool]]) ->
 
 
 def sync(session: Session, instance: Instance, definition: LoadedDefinition, workflow: BpmnWorkflow,
-         now: datetime, known_organisations: set[str], calendar: WorkCalendar) -> set[tuple[str, str]]:
+         now: datetime, known_organisations: AbstractSet[str], calendar: WorkCalendar) -> set[tuple[str, str]]:
     """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the
     parties (organisation, group, user) that now hold a step."""
     wanted_timers, deadline_of = _event_timer_rows(workflow)

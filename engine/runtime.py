@@ -8,17 +8,31 @@ from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import registry
 
-from . import access, assignment, calendar, definitions, files, forms, history, holidays, projections, serialization
+from . import (
+    access,
+    assignment,
+    calendar,
+    definitions,
+    directory,
+    files,
+    forms,
+    history,
+    holidays,
+    projections,
+    serialization,
+    settings,
+    workflow_cache,
+)
 from .clock import local_iso, running_at
 from .directory import Actor
 from .errors import Conflict, FormInvalid, HandlerError, NotEntitled, NotFound, ZhunruError
-from .models import Escalation, FormDefinition, HumanTask, Instance, Notification, Organisation, Timer
+from .models import Definition, Escalation, FormDefinition, HumanTask, Instance, Notification, Timer
 from .sandbox import ZhunruScriptEngine, check_data
 
 
@@ -79,17 +93,19 @@ class _Run:
     """One command on one instance."""
 
     def __init__(self, session: Session, instance: Instance, now: datetime, actor: str,
-                 workflow: BpmnWorkflow | None = None):
+                 workflow: BpmnWorkflow | None = None, definition_digest: str | None = None):
         self.session = session
         self.instance = instance
         self.now = now
         self.actor = actor
-        self.definition = definitions.load(session, instance.definition_id)
-        self.calendar = holidays.load(session)
-        self.known_organisations = set(session.scalars(select(Organisation.code)))
+        self.definition = definitions.load(session, instance.definition_id, definition_digest)
+        stored = settings.values(session)
+        self.calendar = holidays.load(session, stored)
+        self.known_organisations = directory.codes(session, stored)
         self.script_engine = ZhunruScriptEngine(self._call_service)
         if workflow is None:
-            workflow = serialization.restore(instance.state, self.definition)
+            workflow = (workflow_cache.take(instance.id, instance.row_version, instance.state)
+                        or serialization.restore(instance.state, self.definition))
         workflow.script_engine = self.script_engine  # never serialized; attach after every restore
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
@@ -196,6 +212,7 @@ class _Run:
             self.session.flush()
         except StaleDataError as exc:
             raise Conflict(f"实例 {inst.id} 已被他人同时修改，请重试") from exc
+        workflow_cache.offer(self.session, inst.id, inst.row_version, inst.state, wf)
         return inst
 
 
@@ -206,11 +223,20 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return workflow.last_task.data
 
 
-def _lock_instance(session: Session, instance_id: str) -> Instance:
-    instance = session.get(Instance, instance_id, with_for_update=True)
-    if instance is None:
+def _locked(session: Session, instance_id: str, skip_locked: bool = False) -> tuple[Instance, str] | None:
+    """The instance, locked for this transaction, with its version's digest (one round trip)."""
+    row = session.execute(
+        select(Instance, Definition.sha256).join(Definition, Definition.id == Instance.definition_id)
+        .where(Instance.id == instance_id).with_for_update(of=Instance, skip_locked=skip_locked)
+        .execution_options(populate_existing=True)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _lock_instance(session: Session, instance_id: str) -> tuple[Instance, str]:
+    found = _locked(session, instance_id)
+    if found is None:
         raise NotFound(f"实例 {instance_id} 不存在")
-    return instance
+    return found
 
 
 def start_instance(session: Session, process_id: str, data: dict[str, Any], actor: Actor,
@@ -218,8 +244,8 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     """Start the newest version of a process with the given data."""
     check_data(data, "启动数据")
     row = definitions.latest_definition(session, process_id)
-    definition = definitions.load(session, row.id)
-    if not assignment.may_start(definition, actor, set(session.scalars(select(Organisation.code)))):
+    definition = definitions.load(session, row.id, row.sha256)
+    if not assignment.may_start(definition, actor, directory.codes(session)):
         raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
     instance = Instance(id=uuid.uuid4().hex, process_id=process_id, definition_id=row.id, status="running",
                         title=str(data.get("case_title") or definition.name), state="",
@@ -227,7 +253,7 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
                         event_seq=0, event_hash=history.GENESIS)
     session.add(instance)
     workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs)
-    run = _Run(session, instance, now, actor.username, workflow)
+    run = _Run(session, instance, now, actor.username, workflow, row.sha256)
 
     def seed() -> None:
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -264,18 +290,23 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
                   now: datetime) -> Instance:
     """Complete a ready user task with validated form data, then run the engine until it waits."""
     check_data(data, "任务数据")
-    human = session.get(HumanTask, task_id)
-    if human is None:
+    found = session.execute(
+        select(HumanTask, FormDefinition.schema).outerjoin(FormDefinition, and_(
+            FormDefinition.form_key == HumanTask.form_key, FormDefinition.version == HumanTask.form_version))
+        .where(HumanTask.id == task_id)).first()
+    if found is None:
         raise NotFound(f"任务 {task_id} 不存在或已办结")
+    human, schema = found
     if not assignment.may_act(human, actor):
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
-    schema = form_schema(session, human.form_key, human.form_version)
+    if schema is None and human.form_version is None:
+        schema = form_schema(session, human.form_key)
     if schema is not None:
         data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
         if errors:
             raise FormInvalid(human.task_name, errors)
-    instance = _lock_instance(session, human.instance_id)
-    run = _Run(session, instance, now, actor.username)
+    instance, digest = _lock_instance(session, human.instance_id)
+    run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
@@ -301,8 +332,8 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
                     now: datetime) -> Instance:
     """Deliver a named message to an instance that is waiting for it."""
     check_data(payload, "消息内容")
-    instance = _lock_instance(session, instance_id)
-    run = _Run(session, instance, now, actor.username)
+    instance, digest = _lock_instance(session, instance_id)
+    run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     if not (actor.is_admin or actor.username == instance.started_by
             or (actor.organisation and actor.organisation in _participants(run))):
@@ -368,15 +399,16 @@ def _send_reminders(run: _Run) -> list[str]:
 def fire_timers(session: Session, instance_id: str, now: datetime) -> Fired | None:
     """Fire what is due on one instance, or return None when another worker holds the instance
     (that worker fires them; never both)."""
-    instance = session.get(Instance, instance_id, with_for_update={"skip_locked": True})
-    if instance is None:
+    found = _locked(session, instance_id, skip_locked=True)
+    if found is None:
         return None if session.get(Instance, instance_id) is not None else Fired([], [])
+    instance, digest = found
     if instance.status == "error":
         raise Conflict(f"实例 {instance_id} 处于出错状态 (环节 {instance.error_task}: {instance.error_message})，"
                        "管理员重试后定时器再触发")
     if instance.status != "running":
         return Fired([], [])
-    run = _Run(session, instance, now, "system")
+    run = _Run(session, instance, now, "system", definition_digest=digest)
     reminders = _send_reminders(run)
     fired = run.catch_up()
     run.save()
@@ -387,10 +419,10 @@ def retry(session: Session, instance_id: str, actor: Actor, now: datetime) -> In
     """Run the failed steps of an instance in the error state again."""
     if not actor.is_admin:
         raise NotEntitled("只有管理员可以重试出错的实例")
-    instance = _lock_instance(session, instance_id)
+    instance, digest = _lock_instance(session, instance_id)
     if instance.status != "error":
         raise Conflict(f"实例 {instance_id} 不在出错状态 (当前: {instance.status})")
-    run = _Run(session, instance, now, actor.username)
+    run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     failed = run.workflow.get_tasks(state=TaskState.ERROR)
 
@@ -412,10 +444,10 @@ def cancel(session: Session, instance_id: str, actor: Actor, now: datetime, reas
     """Withdraw a case: every open step is cancelled and nothing more runs."""
     if not actor.is_admin:
         raise NotEntitled("只有管理员可以撤销实例")
-    instance = _lock_instance(session, instance_id)
+    instance, digest = _lock_instance(session, instance_id)
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"实例 {instance_id} 已{'办结' if instance.status == 'completed' else '撤销'}")
-    run = _Run(session, instance, now, actor.username)
+    run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     run.workflow.cancel()
     run.record("instance_cancelled", None, None, {"reason": reason})

@@ -31,13 +31,15 @@ KNOWN: dict[str, Known] = {
     "close_of_business": Known("24:00", "期限届满当日的截止时刻 (下班时间)", _clock_time),
 }
 CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
+DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is added
+_REVISIONS = (CALENDAR_REVISION, DIRECTORY_REVISION)
 
 
 def values(session: Session) -> dict[str, str]:
     """Every known setting with its current value (the default where none is stored)."""
     stored = dict(session.execute(select(Setting.key, Setting.value)).all())
-    return {key: stored.get(key, known.default) for key, known in KNOWN.items()} | (
-        {CALENDAR_REVISION: stored[CALENDAR_REVISION]} if CALENDAR_REVISION in stored else {})
+    return {key: stored.get(key, known.default) for key, known in KNOWN.items()} | {
+        key: stored[key] for key in _REVISIONS if key in stored}
 
 
 def _put(session: Session, key: str, value: str, actor: str, now: datetime) -> None:
@@ -59,8 +61,9 @@ def change(session: Session, key: str, value: str, actor: str, now: datetime) ->
     return clean
 
 
-def new_calendar_revision(session: Session, actor: str, now: datetime) -> str:
-    """Mark the working calendar as changed, so every process reloads it; returns the new token."""
+def new_revision(session: Session, key: str, actor: str, now: datetime) -> str:
+    """Mark what `key` stands for (calendar, directory) as changed, so every process rereads it; returns
+    the new token."""
     token = uuid.uuid4().hex
-    _put(session, CALENDAR_REVISION, token, actor, now)
+    _put(session, key, token, actor, now)
     return token

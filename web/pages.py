@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from engine import access, assignment, claims, definitions, directory, files, forms, queries, runtime
 from engine.clock import system_now
 from engine.errors import InvalidInput, NotEntitled
-from engine.models import Definition, HumanTask, Instance, Organisation, Timer
+from engine.models import Definition, HumanTask, Instance, Timer
 
 from .auth import current_actor, login_required, safe_next
 from .db import transaction
@@ -135,7 +135,7 @@ def complete(task_id: str):
 def start_list():
     actor = current_actor()
     with transaction() as db:
-        known = set(db.scalars(select(Organisation.code)))
+        known = directory.codes(db)
         startable = []
         for summary in definitions.process_summaries(db):
             loaded = definitions.load(db, definitions.latest_definition(db, summary["process_id"]).id)

@@ -103,7 +103,7 @@ def test_handler_failure_shows_its_own_message_and_can_be_retried(sessions):
     assert view["ready_tasks"] == []
     assert case.notifications() == []
     with sessions() as s, s.begin():
-        directory.add_organisation(s, "new_bureau", "新设局", "department", "county_gov")
+        directory.add_organisation(s, "new_bureau", "新设局", "department", "county_gov", at("2026-03-02 09:00"))
     with sessions() as s, s.begin():
         assert runtime.retry(s, case.id, directory.actor(s, "admin"), at("2026-03-02 10:00")).status == "running"
     assert case.ready() == ["after"] and case.notifications() == [("new_bureau", "hello")]

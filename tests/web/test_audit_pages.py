@@ -73,7 +73,8 @@ def test_auditors_see_their_jurisdiction_only_and_exports_are_logged(sessions, c
     from engine import directory
     case = an_extended_case(sessions)
     with sessions() as s, s.begin():
-        directory.add_organisation(s, "other_city_gov", "另一市人民政府", "government", "province_gov")
+        directory.add_organisation(s, "other_city_gov", "另一市人民政府", "government", "province_gov",
+                                   at("2026-03-01 08:00"))
         directory.add_user(s, "other_auditor", "另一市审计员", "other_city_gov", ["auditor"], at("2026-03-01 08:00"),
                            __import__("engine.credentials", fromlist=["x"]).demo_password_hash())
     sign_in_client(client, "other_auditor")

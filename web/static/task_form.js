@@ -24,7 +24,10 @@
     message.hidden = !text;
   }
 
-  form.importSchema(schema, read('form-data')).catch((err) => showError(String(err)));
+  // The button waits for the form: a click before it is drawn would send nothing.
+  form.importSchema(schema, read('form-data'))
+    .then(() => { button.disabled = false; })
+    .catch((err) => showError(String(err)));
 
   button.addEventListener('click', async () => {
     showError('');
