@@ -109,6 +109,7 @@ class Instance(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     event_seq: Mapped[int] = mapped_column(default=0)  # head of the history chain
     event_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    subject_key: Mapped[str | None] = mapped_column(String(200), index=True)  # repeat complaints link by it
     __mapper_args__ = {"version_id_col": row_version}
 
 
@@ -301,3 +302,93 @@ class AccessRecord(Base):
     action: Mapped[str] = mapped_column(String(32))  # view_replay | view_heatmap | export_xes | export_csv | verify
     target: Mapped[str] = mapped_column(String(300))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LedgerItem(Base):
+    """One line of a ledger staff keep (工作台账): a complaint, or a problem to rectify (问题台账)."""
+
+    __tablename__ = "ledger_item"
+    __table_args__ = (UniqueConstraint("instance_id", "item_key"),
+                      Index("ix_ledger_item_ledger_status", "ledger", "status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ledger: Mapped[str] = mapped_column(String(32))  # complaint | rectification
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(100))  # unique within the case
+    source: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    organisation: Mapped[str | None] = mapped_column(String(64), index=True)  # responsible unit
+    person: Mapped[str | None] = mapped_column(String(100))
+    deadline: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(32))
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Notice(Base):
+    """A published typical-case notice (典型案例通报, 第N期), readable by the public."""
+
+    __tablename__ = "notice"
+    __table_args__ = (UniqueConstraint("year", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    cases: Mapped[list[Any]] = mapped_column(default=list)
+    portal_text: Mapped[str] = mapped_column(Text)
+    wechat_text: Mapped[str] = mapped_column(Text)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), unique=True)
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    published_by: Mapped[str] = mapped_column(String(64))
+
+
+class CreditRecord(Base):
+    """Outbox to the credit-information sharing platform; the platform collects an export file."""
+
+    __tablename__ = "credit_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    created_at: Mapped[datetime]
+    exported_at: Mapped[datetime | None] = mapped_column(index=True)
+    export_file: Mapped[str | None] = mapped_column(String(300))
+
+
+class ArchiveCounter(Base):
+    """The last archive number given per prefix and year; numbers are never reused."""
+
+    __tablename__ = "archive_counter"
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class ArchiveEntry(Base):
+    """A registered case in the archive catalogue (案例资料档案目录)."""
+
+    __tablename__ = "archive_entry"
+    archive_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    importance: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    source_unit: Mapped[str | None] = mapped_column(String(64))
+    source_instance: Mapped[str | None] = mapped_column(String(32), index=True)
+    case_date: Mapped[date]
+    files: Mapped[list[Any]] = mapped_column(default=list)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), unique=True)
+    registered_at: Mapped[datetime]
+    registered_by: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None]
+
+
+class Schedule(Base):
+    """A process started by its timer start event: when the next case starts (a setting gives the cycle)."""
+
+    __tablename__ = "schedule"
+    process_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(index=True)
+    last_instance_id: Mapped[str | None] = mapped_column(String(32))

@@ -13,6 +13,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -72,6 +74,23 @@ def waiting_message_tasks(workflow: BpmnWorkflow) -> list[Any]:
     """Catch events and receive tasks currently waiting for a message."""
     return [t for t in workflow.get_tasks(state=TaskState.WAITING)
             if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)]
+
+
+def start_form_key(spec: Any) -> str | None:
+    """The form of a process's message start event: what a starter (or a platform) must send."""
+    start = next((t for t in spec.task_specs.values() if isinstance(t, StartEvent)
+                  and isinstance(getattr(t, "event_definition", None), MessageEventDefinition)), None)
+    return form_key(start) if start is not None else None
+
+
+def seed_start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
+    """Give a new workflow its start data; a process that starts on a message receives them as that message."""
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    workflow.do_engine_steps()
+    for task in waiting_message_tasks(workflow):
+        if isinstance(task.task_spec, StartEvent):
+            workflow.catch(BpmnEvent(task.task_spec.event_definition, dict(data)))
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:

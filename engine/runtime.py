@@ -32,7 +32,8 @@ from . import (
 from .clock import local_iso, running_at
 from .directory import Actor
 from .errors import Conflict, FormInvalid, HandlerError, NotEntitled, NotFound, ZhunruError
-from .models import Definition, Escalation, FormDefinition, HumanTask, Instance, Notification, Timer
+from .handler_context import HandlerContext
+from .models import Definition, FormDefinition, HumanTask, Instance, Notification, Timer
 from .sandbox import ZhunruScriptEngine, check_data
 
 
@@ -51,42 +52,6 @@ def _validation_text(exc: ValidationError) -> str:
         return "; ".join(f"{key}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
                          for key, v in messages.items())
     return "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
-
-
-class _HandlerContext:
-    """What a service-task handler may touch: the clock, the case and the outbox."""
-
-    def __init__(self, run: "_Run", task: Any):
-        self._run = run
-        self.now = run.now
-        self.instance_id = run.instance.id
-        self.task_name = task.task_spec.bpmn_id
-        self.data = dict(task.data)
-        self.events: list[tuple[str, str | None, dict]] = []
-
-    def organisation_exists(self, code: str) -> bool:
-        return code in self._run.known_organisations
-
-    def notify(self, organisation: str, title: str, body: str) -> None:
-        self._run.session.add(Notification(organisation=organisation, instance_id=self.instance_id,
-                                           title=title, body=body, created_at=self.now))
-
-    def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int:
-        due = next((t.due_at for t in self._run.session.scalars(
-            select(Timer).where(Timer.instance_id == self.instance_id, Timer.attached_to == step))), None)
-        row = Escalation(instance_id=self.instance_id, step=step, overdue_unit=overdue_unit,
-                         reported_to=reported_to, due_at=due, escalated_at=self.now)
-        self._run.session.add(row)
-        self._run.session.flush()
-        self.events.append(("escalated", step, {"overdue_unit": overdue_unit, "reported_to": reported_to,
-                                                "due_at": local_iso(due) if due else None}))
-        return row.id
-
-    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
-        moved = projections.move_deadline(self._run.workflow, task_name, new_due)
-        self.events.append(("deadline_extended", task_name, {
-            "timers": moved, "approved_by": approved_by, "approver": self._run.actor}))
-        return {"task": task_name, "new_due": local_iso(new_due), "moved": len(moved)}
 
 
 class _Run:
@@ -110,6 +75,13 @@ class _Run:
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
         self.parties: set[tuple[str, str]] = set()
+
+    def start_child(self, process_id: str, data: dict[str, Any]) -> str:
+        """Another case started by this one's service task, in the same transaction."""
+        check_data(data, "启动数据")
+        row = definitions.latest_definition(self.session, process_id)
+        return _start(self.session, row, definitions.load(self.session, row.id, row.sha256), data,
+                      self.actor, self.now).id
 
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
@@ -142,7 +114,7 @@ class _Run:
             clean = operator.params().load(params)
         except ValidationError as exc:
             raise HandlerError(operator_name, name, f"参数无效: {_validation_text(exc)}") from exc
-        ctx = _HandlerContext(self, task)
+        ctx = HandlerContext(self, task)
         try:
             with self.session.begin_nested():  # a failed handler leaves none of its writes
                 result = operator.handle(clean, ctx)
@@ -203,6 +175,7 @@ class _Run:
         inst.updated_at = self.now
         data = instance_data(wf)
         inst.title = str(data.get("case_title") or inst.title)[:300]
+        inst.subject_key = str(data["subject_key"])[:200] if data.get("subject_key") else None
         # The projections read only this instance's own rows: one flush at the end, not one per query.
         with self.session.no_autoflush:
             self.parties |= projections.sync(self.session, inst, self.definition, wf, self.now,
@@ -241,27 +214,37 @@ def _lock_instance(session: Session, instance_id: str) -> tuple[Instance, str]:
 
 def start_instance(session: Session, process_id: str, data: dict[str, Any], actor: Actor,
                    now: datetime) -> Instance:
-    """Start the newest version of a process with the given data."""
+    """Start the newest version of a process with the given data (the message, when the process starts
+    on a message: then it is checked against the start event's form)."""
     check_data(data, "启动数据")
     row = definitions.latest_definition(session, process_id)
     definition = definitions.load(session, row.id, row.sha256)
     if not assignment.may_start(definition, actor, directory.codes(session)):
         raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
-    instance = Instance(id=uuid.uuid4().hex, process_id=process_id, definition_id=row.id, status="running",
-                        title=str(data.get("case_title") or definition.name), state="",
-                        started_by=actor.username, started_at=now, updated_at=now,
+    return _start(session, row, definition, data, actor.username, now)
+
+
+def _start(session: Session, row: Definition, definition: definitions.LoadedDefinition, data: dict[str, Any],
+           started_by: str, now: datetime) -> Instance:
+    key = projections.start_form_key(definition.spec)
+    schema = form_schema(session, key, definition.form_versions.get(key or ""))
+    if schema is not None:
+        data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
+        if errors:
+            raise FormInvalid("start", errors)
+    # Local deadlines in force when the case starts are part of its record (and of its replay).
+    data = {**data, **settings.for_process(settings.values(session), row.process_id)}
+    instance = Instance(id=uuid.uuid4().hex, process_id=row.process_id, definition_id=row.id, status="running",
+                        title=str(data.get("case_title") or definition.name)[:300], state="",
+                        started_by=started_by, started_at=now, updated_at=now,
                         event_seq=0, event_hash=history.GENESIS)
     session.add(instance)
     workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs)
-    run = _Run(session, instance, now, actor.username, workflow, row.sha256)
-
-    def seed() -> None:
-        for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(data)
-
-    path = run.advance(seed)
+    run = _Run(session, instance, now, started_by, workflow, row.sha256)
+    path = run.advance(lambda: projections.seed_start(workflow, data))
+    evidence = _link_files(session, schema, data, instance.id, "start", now)
     run.record("instance_started", None, None,
-               {"process_id": process_id, "version": row.version, "data": data, "path": path})
+               {"process_id": row.process_id, "version": row.version, "data": data, "path": path, **evidence})
     return run.save()
 
 

@@ -76,6 +76,12 @@ def _calendar_deadline(n: int) -> str:
     return deadline.due_at.isoformat()
 
 
+def _working_deadline_from(start: str, n: int) -> str:
+    """Due instant of n working days counted from a recorded instant (e.g. an extension counted from
+    dispatch); not recounted on a holiday import, like any date a person approved."""
+    return calendar.working_deadline(datetime.fromisoformat(str(start)), int(n)).due_at.isoformat()
+
+
 def _now() -> str:
     return engine_now().astimezone(SHANGHAI).isoformat()
 
@@ -90,6 +96,7 @@ def _end_of_day(day: str) -> str:
 DIAGRAM_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "working_deadline": _working_deadline,
     "calendar_deadline": _calendar_deadline,
+    "working_deadline_from": _working_deadline_from,
     "now": _now,
     "end_of_day": _end_of_day,
 }

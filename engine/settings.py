@@ -19,16 +19,33 @@ def _clock_time(value: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def _days(value: str) -> str:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 365:
+        raise InvalidInput(f"'{value}' 不是有效的天数，应为 1 到 365 之间的整数")
+    return str(int(value))
+
+
 @dataclass(frozen=True)
 class Known:
     default: str
     description: str
     clean: Callable[[str], str]
+    process: str | None = None  # a number of days the process's diagram reads from its start data
 
 
 KNOWN: dict[str, Known] = {
     # DOMAIN: Civil Code art. 203 — 24:00, or close of business where the office has business hours.
     "close_of_business": Known("24:00", "期限届满当日的截止时刻 (下班时间)", _clock_time),
+    # DOMAIN, 12345 conventions: dispatch in 1 working day, return a misrouted order within 2, handle in 5,
+    # a complex one in 15 by an approved extension.
+    "complaint_dispatch_days": Known("1", "投诉派单时限 (工作日)", _days, "complaint"),
+    "complaint_return_days": Known("2", "投诉退单时限 (工作日)", _days, "complaint"),
+    "complaint_handle_days": Known("5", "投诉办理时限 (工作日)", _days, "complaint"),
+    "complaint_complex_days": Known("15", "复杂投诉经批准延期后的办理时限 (工作日)", _days, "complaint"),
+    "complaint_report_days": Known("5", "办结后向县发展改革局报送正式书面报告的时限 (工作日)", _days, "complaint"),
+    "self_inspection_report_days": Known("20", "自查自纠书面报告时限 (工作日)", _days, "self_inspection"),
+    "notice_verify_days": Known("5", "典型案例通报：行业部门核实与司法部门合法性意见时限 (工作日)", _days,
+                                "case_notice"),
 }
 CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
 DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is added
@@ -40,6 +57,11 @@ def values(session: Session) -> dict[str, str]:
     stored = dict(session.execute(select(Setting.key, Setting.value)).all())
     return {key: stored.get(key, known.default) for key, known in KNOWN.items()} | {
         key: stored[key] for key in _REVISIONS if key in stored}
+
+
+def for_process(stored: dict[str, str], process_id: str) -> dict[str, int]:
+    """The day counts a process's diagram reads, as `values` gives them."""
+    return {key: int(stored.get(key, known.default)) for key, known in KNOWN.items() if known.process == process_id}
 
 
 def _put(session: Session, key: str, value: str, actor: str, now: datetime) -> None:

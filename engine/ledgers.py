@@ -1,0 +1,106 @@
+"""The ledgers staff keep today (工作台账): complaints and problems to rectify, one row per item, kept
+in step with the cases by their handlers, listed with filters and exported to Excel in the same layout."""
+import io
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from .clock import local_iso
+from .errors import InvalidInput
+from .models import Instance, LedgerItem
+
+LEDGERS = {"complaint": "投诉举报工作台账", "rectification": "问题整改台账"}
+STATUS_TEXT = {
+    "open": "办理中", "returned": "已退单", "handled": "已答复", "reopened": "不满意重办",
+    "rectifying": "整改中", "reviewing": "甄别复核中", "closed": "已销号", "merged": "并入原件",
+}
+COLUMNS = [("序号", 6), ("编号", 14), ("来源", 14), ("事项", 48), ("责任单位", 22), ("责任人", 10),
+           ("期限", 18), ("状态", 12), ("登记时间", 18), ("办结（销号）时间", 18)]
+
+
+def _known(ledger: str) -> str:
+    if ledger not in LEDGERS:
+        raise InvalidInput(f"没有名为 {ledger} 的台账 (可用: {', '.join(LEDGERS)})")
+    return ledger
+
+
+def record(session: Session, instance_id: str, ledger: str, item_key: str, now: datetime,
+           **values: Any) -> LedgerItem:
+    """Add the item, or bring it up to date; a status of 'closed' stamps the closing time once."""
+    row = session.scalars(select(LedgerItem).where(LedgerItem.instance_id == instance_id,
+                                                   LedgerItem.item_key == item_key)).first()
+    if row is None:
+        row = LedgerItem(ledger=_known(ledger), instance_id=instance_id, item_key=item_key, opened_at=now,
+                         source=values.pop("source", "") or "", title=values.pop("title", "") or item_key,
+                         status=values.pop("status", "open"), detail={})
+        session.add(row)
+    detail = values.pop("detail", None)
+    if detail:
+        row.detail = {**(row.detail or {}), **detail}
+    for key, value in values.items():
+        if value is not None:
+            setattr(row, key, value)
+    if row.status in ("closed", "merged", "returned") and row.closed_at is None:
+        row.closed_at = now
+    elif row.status not in ("closed", "merged", "returned"):
+        row.closed_at = None
+    session.flush()
+    return row
+
+
+def items(session: Session, ledger: str, organisation: str | None = None, status: str | None = None,
+          text: str | None = None, visible: Any = None) -> list[dict[str, Any]]:
+    """The ledger's rows, oldest first, filtered by responsible unit, status and text."""
+    query = select(LedgerItem).where(LedgerItem.ledger == _known(ledger))
+    if organisation:
+        query = query.where(LedgerItem.organisation == organisation)
+    if status:
+        query = query.where(LedgerItem.status == status)
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(LedgerItem.title.like(like), LedgerItem.source.like(like)))
+    if visible is not None:
+        query = query.join(Instance, Instance.id == LedgerItem.instance_id).where(visible)
+    rows = session.scalars(query.order_by(LedgerItem.opened_at, LedgerItem.id))
+    return [_as_dict(row) for row in rows]
+
+
+def _as_dict(row: LedgerItem) -> dict[str, Any]:
+    return {"id": row.id, "instance_id": row.instance_id, "item_key": row.item_key, "source": row.source,
+            "title": row.title, "organisation": row.organisation, "person": row.person,
+            "deadline": local_iso(row.deadline) if row.deadline else None, "status": row.status,
+            "status_text": STATUS_TEXT.get(row.status, row.status), "opened_at": local_iso(row.opened_at),
+            "closed_at": local_iso(row.closed_at) if row.closed_at else None, "detail": row.detail or {}}
+
+
+def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str], now: datetime) -> bytes:
+    """The ledger as an .xlsx in the layout kept by hand: a title row, then one row per item."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = LEDGERS[_known(ledger)]
+    sheet.append([f"{LEDGERS[ledger]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append([title for title, _ in COLUMNS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for index, (_, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
+
+    def when(value: str | None) -> str:
+        return value[:16].replace("T", " ") if value else ""
+
+    for number, row in enumerate(rows, start=1):
+        unit = row["organisation"]
+        sheet.append([number, row["item_key"], row["source"], row["title"], unit_names.get(unit, unit or ""),
+                      row["person"] or "", when(row["deadline"]), row["status_text"], when(row["opened_at"]),
+                      when(row["closed_at"])])
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,24 @@
+"""publish_notice: publish a typical-case notice (第N期) on the public page, with portal and WeChat text."""
+from marshmallow import Schema, fields
+
+from .registry import HandlerContext, Operator
+
+
+class Case(Schema):
+    title = fields.String(required=True)
+    facts = fields.String(required=True)
+    clause = fields.String(required=True)
+    rectification = fields.String(required=True)
+    archive_no = fields.String(load_default=None, allow_none=True)
+
+
+class Params(Schema):
+    title = fields.String(required=True, metadata={"description": "通报标题"})
+    cases = fields.List(fields.Nested(Case), required=True, metadata={"description": "案例列表"})
+
+
+def handle(params: dict, ctx: HandlerContext) -> dict:
+    return ctx.publish_notice(params["title"], params["cases"])
+
+
+OPERATOR = Operator("publish_notice", "发布典型案例通报（门户网站、微信公众号）", Params, handle)

@@ -1,0 +1,24 @@
+"""register_archive: enter a case's materials in the archive catalogue under its number (L§13)."""
+from marshmallow import Schema, fields
+
+from .registry import HandlerContext, Operator
+
+
+class Params(Schema):
+    archive_no = fields.String(required=True, metadata={"description": "档案编号"})
+    title = fields.String(required=True, metadata={"description": "案例名称"})
+    summary = fields.String(load_default="", metadata={"description": "案情摘要"})
+    category = fields.String(required=True, metadata={"description": "类别代码"})
+    importance = fields.String(load_default="general", metadata={"description": "重要程度"})
+    case_date = fields.String(load_default=None, allow_none=True, metadata={"description": "案例时间"})
+    source_unit = fields.String(load_default=None, allow_none=True, metadata={"description": "报送单位"})
+    source_instance = fields.String(load_default=None, allow_none=True, metadata={"description": "来源案件"})
+    files = fields.List(fields.String(), load_default=list, metadata={"description": "案例材料文件"})
+
+
+def handle(params: dict, ctx: HandlerContext) -> dict:
+    number = ctx.register_archive(params["archive_no"], params)
+    return {"archive_no": number, "registered_at": ctx.now.isoformat()}
+
+
+OPERATOR = Operator("register_archive", "案例资料登记入档案目录", Params, handle)

@@ -1,0 +1,17 @@
+"""start_process: start another case in the same transaction (a closed clue is archived; a notice starts
+a self-inspection)."""
+from marshmallow import Schema, fields
+
+from .registry import HandlerContext, Operator
+
+
+class Params(Schema):
+    process_id = fields.String(required=True, metadata={"description": "流程标识"})
+    data = fields.Dict(load_default=dict, metadata={"description": "启动数据"})
+
+
+def handle(params: dict, ctx: HandlerContext) -> dict:
+    return {"instance_id": ctx.start_process(params["process_id"], params["data"])}
+
+
+OPERATOR = Operator("start_process", "发起另一流程", Params, handle)
