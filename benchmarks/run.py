@@ -1,6 +1,7 @@
 """Run the benchmarks: python -m benchmarks.run [--quick] [--json]."""
 import argparse
 import json
+import sys
 
 from . import engine_overhead, lateness, scale
 
@@ -13,13 +14,16 @@ def main() -> None:
                         help="also measure the task list on this PostgreSQL server (in a scratch database "
                              f"'{scale.SCRATCH_DATABASE}'), e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    figures = engine_overhead.run(args.quick)
-    figures |= scale.task_list(args.quick)
+    phases = [lambda: engine_overhead.run(args.quick), lambda: scale.task_list(args.quick)]
     if args.postgres:
-        figures |= scale.task_list(args.quick, args.postgres)
-    figures |= scale.timer_tick(args.quick)
-    figures |= scale.history_verify(args.quick)
-    figures |= lateness.run(args.quick)
+        phases.append(lambda: scale.task_list(args.quick, args.postgres))
+    phases += [lambda: scale.timer_tick(args.quick), lambda: scale.history_verify(args.quick),
+               lambda: lateness.run(args.quick)]
+    figures: dict = {}
+    for phase in phases:
+        measured = phase()
+        print(json.dumps(measured), file=sys.stderr, flush=True)  # a long run keeps what it measured so far
+        figures |= measured
     if args.json:
         print(json.dumps(figures))
         return

@@ -3,6 +3,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from .definitions import LoadedDefinition
@@ -69,7 +70,7 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
 
 
 def starters(definition: LoadedDefinition, known_organisations: AbstractSet[str]) -> set[str] | None:
-    """The organisations whose members may start the process: those holding its first user tasks.
+    """The organisations whose members may start the process: those holding its start form or first user tasks.
     None when anyone may (no lanes, or a first lane decided at run time)."""
     if not definition.has_lanes:
         return None
@@ -81,7 +82,10 @@ def starters(definition: LoadedDefinition, known_organisations: AbstractSet[str]
         if spec.name in seen:
             continue
         seen.add(spec.name)
-        if not getattr(spec, "manual", False):
+        # A start event with a form is filled in by its starter, like a first user task.
+        start_form = isinstance(spec, StartEvent) and ((getattr(spec, "extensions", None) or {})
+                                                       .get("properties") or {}).get("formKey")
+        if not (getattr(spec, "manual", False) or start_form):
             stack.extend(spec.outputs)
             continue
         rule = definition.lanes.get(spec.lane) if spec.lane else None

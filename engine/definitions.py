@@ -328,7 +328,8 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
         definition_id=row.id, process_id=row.process_id, version=row.version, name=row.name,
         spec=parser.get_spec(row.process_id),
         subprocess_specs=parser.get_subprocess_specs(row.process_id),
-        lanes=lane_rules(documents[0][1]),
+        # Called processes bring their own lanes; the version's own document decides a shared lane name.
+        lanes={name: rule for _, xml in reversed(documents) for name, rule in lane_rules(xml).items()},
         has_lanes=parser.get_process_parser(row.process_id).has_lanes(),
         form_versions=dict(row.form_versions or {}),
     )

@@ -173,6 +173,8 @@ def validate(schema: dict[str, Any], data: dict[str, Any],
         if _is_empty(value) and comp["type"] != "checkbox":
             if (comp.get("validate") or {}).get("required"):
                 errors[key] = "必填"
+            # Every field the form shows is defined afterwards, so diagrams may test an optional one.
+            clean[key] = [] if comp["type"] in ("filepicker", "checklist", "taglist") else None
             continue
         if value is None:
             continue

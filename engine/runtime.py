@@ -75,13 +75,14 @@ class _Run:
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
         self.parties: set[tuple[str, str]] = set()
+        self.failed = False  # the engine raised in this command, whether or not a task is left in ERROR
 
     def start_child(self, process_id: str, data: dict[str, Any]) -> str:
         """Another case started by this one's service task, in the same transaction."""
         check_data(data, "启动数据")
         row = definitions.latest_definition(self.session, process_id)
         return _start(self.session, row, definitions.load(self.session, row.id, row.sha256), data,
-                      self.actor, self.now).id
+                      self.actor, self.now, {"source_instance": self.instance.id}).id
 
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
@@ -139,6 +140,7 @@ class _Run:
                     action()
                 self.workflow.do_engine_steps()
             except Exception as exc:
+                self.failed = True
                 failed = next(iter(self.workflow.get_tasks(state=TaskState.ERROR)), None)
                 self.instance.error_task = failed.task_spec.bpmn_id if failed is not None else None
                 self.instance.error_message = _describe(exc, failed)
@@ -167,7 +169,7 @@ class _Run:
         self._flush_events()
         if wf.is_completed():
             inst.status, inst.completed_at = "completed", self.now
-        elif any(True for _ in wf.get_tasks(state=TaskState.ERROR)):
+        elif self.failed or any(True for _ in wf.get_tasks(state=TaskState.ERROR)):
             inst.status = "error"
         else:
             inst.status, inst.error_task, inst.error_message = "running", None, None
@@ -225,7 +227,7 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
 
 
 def _start(session: Session, row: Definition, definition: definitions.LoadedDefinition, data: dict[str, Any],
-           started_by: str, now: datetime) -> Instance:
+           started_by: str, now: datetime, engine_data: dict[str, Any] | None = None) -> Instance:
     key = projections.start_form_key(definition.spec)
     schema = form_schema(session, key, definition.form_versions.get(key or ""))
     if schema is not None:
@@ -233,7 +235,7 @@ def _start(session: Session, row: Definition, definition: definitions.LoadedDefi
         if errors:
             raise FormInvalid("start", errors)
     # Local deadlines in force when the case starts are part of its record (and of its replay).
-    data = {**data, **settings.for_process(settings.values(session), row.process_id)}
+    data = {**data, **(engine_data or {}), **settings.for_process(settings.values(session), row.process_id)}
     instance = Instance(id=uuid.uuid4().hex, process_id=row.process_id, definition_id=row.id, status="running",
                         title=str(data.get("case_title") or definition.name)[:300], state="",
                         started_by=started_by, started_at=now, updated_at=now,

@@ -43,6 +43,8 @@ KNOWN: dict[str, Known] = {
     "complaint_handle_days": Known("5", "投诉办理时限 (工作日)", _days, "complaint"),
     "complaint_complex_days": Known("15", "复杂投诉经批准延期后的办理时限 (工作日)", _days, "complaint"),
     "complaint_report_days": Known("5", "办结后向县发展改革局报送正式书面报告的时限 (工作日)", _days, "complaint"),
+    # L§13(五): the archive is reviewed periodically; every case's materials at this interval.
+    "archive_review_days": Known("180", "案例档案定期审核间隔 (自然日)", _days, "case_registry"),
     "self_inspection_report_days": Known("20", "自查自纠书面报告时限 (工作日)", _days, "self_inspection"),
     "notice_verify_days": Known("5", "典型案例通报：行业部门核实与司法部门合法性意见时限 (工作日)", _days,
                                 "case_notice"),

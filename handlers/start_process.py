@@ -1,5 +1,5 @@
 """start_process: start another case in the same transaction (a closed clue is archived; a notice starts
-a self-inspection)."""
+a self-inspection). The new case's data name this one as `source_instance`."""
 from marshmallow import Schema, fields
 
 from .registry import HandlerContext, Operator

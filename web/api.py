@@ -5,7 +5,7 @@ Task and instance objects carry the same fields as the CLI's --json output.
 from flask import Flask, g, request
 from flask_smorest import Api, Blueprint, abort
 from flask_wtf.csrf import CSRFProtect
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from engine import access, claims, credentials, definitions, files, queries, runtime
 from engine.clock import system_now
@@ -41,6 +41,32 @@ class StartSchema(Schema):
 
 class StartedSchema(Schema):
     instance_id = fields.String(required=True)
+
+
+class ComplaintSchema(Schema):
+    """A complaint as the 12345 platform pushes it; the fields of the deployed intake form
+    (complaint_intake), checked by the engine like a submission on the page."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    channel = fields.String(metadata={"description": "hotline_12345 | hall_box | hall_register | report_phone | "
+                                                     "website | wechat"})
+    hotline_ref = fields.String(metadata={"description": "12345 工单编号"})
+    complainant = fields.String(metadata={"description": "投诉举报人"})
+    phone = fields.String(metadata={"description": "联系电话"})
+    enterprise = fields.String(metadata={"description": "市场主体名称"})
+    respondent = fields.String(metadata={"description": "被投诉单位（部门）"})
+    subject = fields.String(metadata={"description": "投诉事项"})
+    content = fields.String(metadata={"description": "具体内容"})
+    attachments = fields.List(fields.String(), metadata={"description": "附件 (POST /files 返回的 file_id)"})
+
+
+class ComplaintReceivedSchema(Schema):
+    instance_id = fields.String(required=True)
+    complaint_no = fields.String(required=True, metadata={"description": "投诉编号，如 TS-2026-0001"})
+    status = fields.String(required=True)
+    repeat_of = fields.String(allow_none=True, metadata={"description": "重复投诉并入的在办案件"})
 
 
 class TaskSchema(Schema):
@@ -200,6 +226,19 @@ def start_instance(body):
     with transaction() as db:
         instance = runtime.start_instance(db, body["process_id"], body["data"], g.api_actor, system_now())
         return {"instance_id": instance.id}
+
+
+@blp.route("/complaints", methods=["POST"])
+@blp.arguments(ComplaintSchema)
+@blp.response(201, ComplaintReceivedSchema)
+@_errors(400, 401, 403, 404, 422)
+def receive_complaint(body):
+    """受理投诉举报 (12345 热线平台推送，启动投诉流程的消息)"""
+    with transaction() as db:
+        instance = runtime.start_instance(db, "complaint", body, g.api_actor, system_now())
+        data = queries.instance_view(db, instance.id, system_now())["data"]
+        return {"instance_id": instance.id, "complaint_no": data["number_result"]["number"],
+                "status": instance.status, "repeat_of": data["find_repeat_result"]["instance_id"]}
 
 
 @blp.route("/instances/<instance_id>")

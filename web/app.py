@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
 
-from . import api, audit_pages, auth, owners, pages, vendor
+from . import api, audit_pages, auth, owners, pages, records, vendor
 from .i18n import EVENT_KINDS, language, text
 
 STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(vendor.bp)
     app.register_blueprint(owners.bp)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(records.bp)
     api.register(app, csrf)
     app.jinja_env.globals.update(_=text, language=language, current_actor=auth.current_actor,
                                  EVENT_KINDS=EVENT_KINDS)

@@ -7,6 +7,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # key: (中文, English)
     "app": ("准入 · 市场准入负面清单工作机制", "Zhunru · Market access negative list"),
     "tasks": ("待办任务", "Tasks"), "cases": ("案件", "Cases"), "start": ("发起", "Start"),
+    "ledgers": ("工作台账", "Ledgers"), "archive": ("案例档案", "Case archive"),
     "status_page": ("运行概况", "Status"), "sign_in": ("登录", "Sign in"), "sign_out": ("退出", "Sign out"),
     "username": ("用户名", "Username"), "password": ("密码", "Password"),
     "bad_login": ("用户名或密码不正确", "Wrong username or password"),

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine import access, assignment, claims, definitions, directory, files, forms, queries, runtime
+from engine import access, assignment, claims, definitions, directory, files, forms, projections, queries, runtime
 from engine.clock import system_now
 from engine.errors import InvalidInput, NotEntitled
 from engine.models import Definition, HumanTask, Instance, Timer
@@ -101,32 +101,46 @@ def task_page(task_id: str):
     return render_template("task.html", detail=detail, **context)
 
 
-@bp.post("/tasks/<task_id>/complete")
-@login_required
-def complete(task_id: str):
-    """Form data (JSON) and its evidence files in one request, stored and completed in one transaction."""
-    actor = current_actor()
+def _submitted(schema: dict, actor_name: str, db, now) -> dict:
+    """The form data (JSON) of a multipart submission, its form-js file references replaced by the ids of
+    the files stored with it."""
     try:
         data = json.loads(request.form.get("data") or "{}")
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"表单数据不是有效的 JSON: {exc.msg}") from exc
     if not isinstance(data, dict):
         raise InvalidInput("表单数据必须是 JSON 对象")
+    for key in forms.file_fields(schema):
+        value = data.get(key)
+        if isinstance(value, str) and value.startswith("files::"):  # form-js filepicker reference
+            data[key] = [files.store(db, upload.filename or "file", upload.read(), actor_name, now).id
+                         for upload in request.files.getlist(value)]
+    return data
+
+
+def _first_task(db, actor, instance) -> str | None:
+    return db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
+                                                 assignment.visible_to(actor))).first()
+
+
+def _next_page(db, actor, instance) -> str:
+    mine = _first_task(db, actor, instance)
+    return url_for("pages.task_page", task_id=mine) if mine else url_for("pages.task_list", done=instance.id)
+
+
+@bp.post("/tasks/<task_id>/complete")
+@login_required
+def complete(task_id: str):
+    """Form data (JSON) and its evidence files in one request, stored and completed in one transaction."""
+    actor = current_actor()
     now = system_now()
     with transaction() as db:
         human = db.get(HumanTask, task_id)
         if human is None or not assignment.may_act(human, actor):
             raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
-        schema = runtime.form_schema(db, human.form_key, human.form_version) or {}
-        for key in forms.file_fields(schema):
-            value = data.get(key)
-            if isinstance(value, str) and value.startswith("files::"):  # form-js filepicker reference
-                data[key] = [files.store(db, upload.filename or "file", upload.read(), actor.username, now).id
-                             for upload in request.files.getlist(value)]
+        data = _submitted(runtime.form_schema(db, human.form_key, human.form_version) or {}, actor.username, db, now)
         instance = runtime.complete_task(db, task_id, data, actor, now)
-        mine = db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
-                                                     assignment.visible_to(actor))).first()
-    target = url_for("pages.task_page", task_id=mine) if mine else url_for("pages.task_list", done=instance.id)
+        target = _next_page(db, actor, instance)
     return jsonify({"status": instance.status, "redirect": target})
 
 
@@ -140,20 +154,42 @@ def start_list():
         for summary in definitions.process_summaries(db):
             loaded = definitions.load(db, definitions.latest_definition(db, summary["process_id"]).id)
             if assignment.may_start(loaded, actor, known):
-                startable.append(summary)
+                startable.append(summary | {"start_form": bool(projections.start_form_key(loaded.spec))})
     return render_template("start.html", processes=startable)
+
+
+def _start_form(db, process_id: str) -> tuple[str, dict | None]:
+    loaded = definitions.load(db, definitions.latest_definition(db, process_id).id)
+    key = projections.start_form_key(loaded.spec)
+    return loaded.name, runtime.form_schema(db, key, loaded.form_versions.get(key or ""))
+
+
+@bp.get("/start/<process_id>")
+@login_required
+def start_form(process_id: str):
+    """A process that starts on a message (a complaint, case materials) asks for its start form first."""
+    with transaction() as db:
+        name, schema = _start_form(db, process_id)
+    if schema is None:
+        abort(404)
+    return render_template("start_form.html", process_id=process_id, name=name, schema=schema)
 
 
 @bp.post("/start/<process_id>")
 @login_required
 def start(process_id: str):
     actor = current_actor()
+    now = system_now()
     with transaction() as db:
-        instance = runtime.start_instance(db, process_id, {}, actor, system_now())
-        first = db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
-                                                      assignment.visible_to(actor))).first()
-    return redirect(url_for("pages.task_page", task_id=first) if first
-                    else url_for("pages.case_page", instance_id=instance.id))
+        _, schema = _start_form(db, process_id)
+        if schema is None:  # the start button: the first step's form follows
+            instance = runtime.start_instance(db, process_id, {}, actor, now)
+            first = _first_task(db, actor, instance)
+            return redirect(url_for("pages.task_page", task_id=first) if first
+                            else url_for("pages.case_page", instance_id=instance.id))
+        instance = runtime.start_instance(db, process_id, _submitted(schema, actor.username, db, now), actor, now)
+        target = _next_page(db, actor, instance)
+    return jsonify({"status": instance.status, "redirect": target})
 
 
 @bp.get("/cases")

@@ -134,13 +134,14 @@ def test_calendar_commands(cli, tmp_path):
 
 
 def test_close_of_business_is_a_setting(cli):
-    assert cli("setting", "show", "--json") == {"close_of_business": "24:00"}
+    shown = cli("setting", "show", "--json")
+    assert shown["close_of_business"] == "24:00" and shown["complaint_handle_days"] == "5"
     cli("setting", "set", "close_of_business", "17:30")
     assert cli("calendar", "deadline", "2026-02-13T09:00:00+08:00", "1", "--json")["due_at"] == \
         "2026-02-14T17:30:00+08:00"
     assert "HH:MM" in cli("setting", "set", "close_of_business", "25:00", expect=2).stderr
     assert "可用" in cli("setting", "set", "lunch", "12:00", expect=2).stderr
-    assert cli("setting", "show", "--json") == {"close_of_business": "17:30"}
+    assert cli("setting", "show", "--json")["close_of_business"] == "17:30"
 
 
 def test_passwords_and_api_tokens(cli, db_url):

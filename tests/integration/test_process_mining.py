@@ -27,7 +27,7 @@ def test_xes_read_by_pm4py_matches_the_record(sessions, db_url, tmp_path):
     assert done.returncode == 0, done.stderr
     log = pm4py.read_xes(str(target))
     with sessions() as s:
-        instances = list(s.scalars(select(Instance.id)))
+        instances = list(s.scalars(select(Instance.id).where(Instance.process_id == "clue_0137")))
         expected = {i: [e for e in s.scalars(select(Event).where(Event.instance_id == i,
                                                                  Event.kind.in_(process_mining.ACTIVITIES))
                                              .order_by(Event.seq))] for i in instances}

@@ -22,7 +22,7 @@ def token(sessions):
 
 def test_a_clue_through_the_api(client, token, sessions):
     ndrc, county = token("city_ndrc"), token("county_gov")
-    assert [p["process_id"] for p in client.get("/api/v1/processes", headers=ndrc).json] == ["clue_0137"]
+    assert "clue_0137" in [p["process_id"] for p in client.get("/api/v1/processes", headers=ndrc).json]
     started = client.post("/api/v1/instances", headers=ndrc, json={"process_id": "clue_0137", "data": {}})
     assert started.status_code == 201
     instance_id = started.json["instance_id"]

@@ -1,0 +1,74 @@
+"""Pages over the records the mechanisms keep: the ledgers (with Excel downloads), the case archive
+catalogue, and the published typical-case notices, which the public reads without signing in."""
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from engine import access, archive, directory, ledgers, notices
+from engine.clock import system_now
+from engine.errors import NotFound
+
+from .auth import current_actor, login_required
+from .db import transaction
+
+bp = Blueprint("records", __name__)
+
+
+def _ledger_query(ledger: str) -> tuple[dict[str, str | None], list[dict], dict[str, str]]:
+    if ledger not in ledgers.LEDGERS:
+        abort(404)
+    filters = {key: (request.args.get(key) or "").strip() or None for key in ("organisation", "status", "text")}
+    actor = current_actor()
+    with transaction() as db:
+        rows = ledgers.items(db, ledger, filters["organisation"], filters["status"], filters["text"],
+                             access.visible(actor, access.jurisdiction(db, actor)))
+        names = {o.code: o.name for o in directory.organisations(db)}
+    return filters, rows, names
+
+
+@bp.get("/ledgers/<ledger>")
+@login_required
+def ledger_page(ledger: str):
+    filters, rows, names = _ledger_query(ledger)
+    return render_template("ledger.html", ledger=ledger, title=ledgers.LEDGERS[ledger], rows=rows, names=names,
+                           filters=filters, statuses=ledgers.STATUS_TEXT, ledgers=ledgers.LEDGERS)
+
+
+@bp.get("/ledgers/<ledger>.xlsx")
+@login_required
+def ledger_download(ledger: str):
+    _, rows, names = _ledger_query(ledger)
+    content = ledgers.workbook(ledger, rows, names, system_now())
+    filename = f"{ledgers.LEDGERS[ledger]}.xlsx"
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+@bp.get("/archive")
+@login_required
+def archive_page():
+    filters = {key: (request.args.get(key) or "").strip() or None for key in ("text", "category", "importance")}
+    year = request.args.get("year", "").strip()
+    with transaction() as db:
+        entries = archive.catalogue(db, filters["text"], filters["category"], int(year) if year.isdigit() else None,
+                                    filters["importance"])
+        names = {o.code: o.name for o in directory.organisations(db)}
+    return render_template("archive.html", entries=entries, filters=filters, year=year, names=names,
+                           categories=archive.CATEGORIES, importance=archive.IMPORTANCE)
+
+
+@bp.get("/public/notices")
+def public_notices():
+    with transaction() as db:
+        items = notices.published(db)
+    return render_template("public_notices.html", notices=items)
+
+
+@bp.get("/public/notices/<int:notice_id>")
+def public_notice(notice_id: int):
+    with transaction() as db:
+        try:
+            notice = notices.one(db, notice_id)
+        except NotFound:
+            abort(404)
+    return render_template("public_notice.html", notice=notice)
