@@ -8,7 +8,7 @@ from engine import credentials, definitions, directory, files, holidays, queries
 from engine.clock import system_now
 from engine.db import make_engine
 
-from . import cli_audit, cli_time
+from . import cli_audit, cli_records, cli_time
 from .cli_support import (
     PROJECT_ROOT,
     actor,
@@ -289,3 +289,4 @@ def serve(host: str, port: int, interval: int) -> None:
 
 cli_time.register(main)
 cli_audit.register(main)
+cli_records.register(main)

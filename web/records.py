@@ -2,7 +2,7 @@
 catalogue, and the published typical-case notices, which the public reads without signing in."""
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from engine import access, archive, directory, ledgers, notices
 from engine.clock import system_now
@@ -30,8 +30,10 @@ def _ledger_query(ledger: str) -> tuple[dict[str, str | None], list[dict], dict[
 @login_required
 def ledger_page(ledger: str):
     filters, rows, names = _ledger_query(ledger)
+    download = url_for("records.ledger_download", ledger=ledger, **{k: v for k, v in filters.items() if v})
     return render_template("ledger.html", ledger=ledger, title=ledgers.LEDGERS[ledger], rows=rows, names=names,
-                           filters=filters, statuses=ledgers.STATUS_TEXT, ledgers=ledgers.LEDGERS)
+                           filters=filters, statuses=ledgers.STATUS_TEXT, ledgers=ledgers.LEDGERS,
+                           download_url=download)
 
 
 @bp.get("/ledgers/<ledger>.xlsx")

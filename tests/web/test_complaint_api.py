@@ -46,6 +46,6 @@ def test_bad_pushes_get_field_errors_and_store_nothing(client, platform, session
 
 def test_the_complaint_endpoint_is_documented(client):
     spec = client.get("/api/v1/openapi.json").json
-    post = spec["paths"]["/complaints"]["post"]
+    post = spec["paths"]["/api/v1/complaints"]["post"]
     assert {"201", "401", "403", "422"} <= set(post["responses"])
     assert "respondent" in spec["components"]["schemas"]["Complaint"]["properties"]
