@@ -147,6 +147,11 @@ def organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
 
 
+def names(session: Session) -> dict[str, str]:
+    """Organisation code → name, for pages and exports that show units by name."""
+    return dict(session.execute(select(Organisation.code, Organisation.name).order_by(Organisation.id)).all())
+
+
 # (code, name, kind, parent): the Shanxi → Linfen → Xiangyuan tree of the source documents.
 DEMO_ORGANISATIONS = [
     ("province_gov", "山西省人民政府", "government", None),

@@ -78,10 +78,8 @@ class HandlerContext:
     def export_ledger(self, ledger: str, item_prefix: str | None) -> str:
         """The ledger's rows of this case (or whose item key starts with the prefix) as an .xlsx file
         linked to the case; returns the file id."""
-        rows = [r for r in ledgers.items(self._session, ledger)
-                if r["instance_id"] == self.instance_id or (item_prefix and r["item_key"].startswith(item_prefix))]
-        names = {o.code: o.name for o in directory.organisations(self._session)}
-        content = ledgers.workbook(ledger, rows, names, self.now)
+        rows = ledgers.items(self._session, ledger, case=self.instance_id, key_prefix=item_prefix)
+        content = ledgers.workbook(ledger, rows, directory.names(self._session), self.now)
         stored = files.store(self._session, f"{ledgers.LEDGERS[ledger]}-{self.now:%Y%m%d}.xlsx", content,
                              self._run.actor, self.now)
         files.link(self._session, [stored.id], self.instance_id, self.task_name, self.now)

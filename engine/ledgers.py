@@ -53,9 +53,15 @@ def record(session: Session, instance_id: str, ledger: str, item_key: str, now: 
 
 
 def items(session: Session, ledger: str, organisation: str | None = None, status: str | None = None,
-          text: str | None = None, visible: Any = None) -> list[dict[str, Any]]:
-    """The ledger's rows, oldest first, filtered by responsible unit, status and text."""
+          text: str | None = None, visible: Any = None, case: str | None = None,
+          key_prefix: str | None = None) -> list[dict[str, Any]]:
+    """The ledger's rows, oldest first, filtered by responsible unit, status and text; with `case`, only
+    that case's rows (and those whose key starts with `key_prefix`)."""
     query = select(LedgerItem).where(LedgerItem.ledger == _known(ledger))
+    if case:
+        mine = LedgerItem.instance_id == case
+        query = query.where(or_(mine, LedgerItem.item_key.startswith(key_prefix, autoescape=True))
+                            if key_prefix else mine)
     if organisation:
         query = query.where(LedgerItem.organisation == organisation)
     if status:

@@ -58,13 +58,14 @@ class _Run:
     """One command on one instance."""
 
     def __init__(self, session: Session, instance: Instance, now: datetime, actor: str,
-                 workflow: BpmnWorkflow | None = None, definition_digest: str | None = None):
+                 workflow: BpmnWorkflow | None = None, definition_digest: str | None = None,
+                 stored_settings: dict[str, str] | None = None):
         self.session = session
         self.instance = instance
         self.now = now
         self.actor = actor
         self.definition = definitions.load(session, instance.definition_id, definition_digest)
-        stored = settings.values(session)
+        stored = stored_settings or settings.values(session)
         self.calendar = holidays.load(session, stored)
         self.known_organisations = directory.codes(session, stored)
         self.script_engine = ZhunruScriptEngine(self._call_service)
@@ -235,14 +236,16 @@ def _start(session: Session, row: Definition, definition: definitions.LoadedDefi
         if errors:
             raise FormInvalid("start", errors)
     # Local deadlines in force when the case starts are part of its record (and of its replay).
-    data = {**data, **(engine_data or {}), **settings.for_process(settings.values(session), row.process_id)}
+    stored = settings.values(session)
+    data = {**data, **(engine_data or {}), **settings.for_process(stored, row.process_id)}
     instance = Instance(id=uuid.uuid4().hex, process_id=row.process_id, definition_id=row.id, status="running",
                         title=str(data.get("case_title") or definition.name)[:300], state="",
                         started_by=started_by, started_at=now, updated_at=now,
                         event_seq=0, event_hash=history.GENESIS)
     session.add(instance)
+    session.flush()  # its task, timer and event rows refer to it; the rows carry no relationship to order them
     workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs)
-    run = _Run(session, instance, now, started_by, workflow, row.sha256)
+    run = _Run(session, instance, now, started_by, workflow, row.sha256, stored)
     path = run.advance(lambda: projections.seed_start(workflow, data))
     evidence = _link_files(session, schema, data, instance.id, "start", now)
     run.record("instance_started", None, None,

@@ -22,7 +22,7 @@ def _ledger_query(ledger: str) -> tuple[dict[str, str | None], list[dict], dict[
     with transaction() as db:
         rows = ledgers.items(db, ledger, filters["organisation"], filters["status"], filters["text"],
                              access.visible(actor, access.jurisdiction(db, actor)))
-        names = {o.code: o.name for o in directory.organisations(db)}
+        names = directory.names(db)
     return filters, rows, names
 
 
@@ -54,7 +54,7 @@ def archive_page():
     with transaction() as db:
         entries = archive.catalogue(db, filters["text"], filters["category"], int(year) if year.isdigit() else None,
                                     filters["importance"])
-        names = {o.code: o.name for o in directory.organisations(db)}
+        names = directory.names(db)
     return render_template("archive.html", entries=entries, filters=filters, year=year, names=names,
                            categories=archive.CATEGORIES, importance=archive.IMPORTANCE)
 
