@@ -1,14 +1,15 @@
 """The case archive (L§13): registered case materials with an archive number, classified and catalogued."""
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import counters
+from . import counters, integrity
 from .clock import local_iso
 from .errors import InvalidInput
-from .models import ArchiveEntry
+from .models import ArchiveEntry, Instance, StoredFile
 
 PREFIX = "LF"  # 临汾: archive numbers read LF-2026-0001
 CATEGORIES = {"APPROVAL_VIOLATION": "审批违规", "ENTITY_VIOLATION": "主体违规", "HIDDEN_BARRIER": "隐性壁垒",
@@ -75,3 +76,26 @@ def catalogue(session: Session, text: str | None = None, category: str | None = 
              "case_date": e.case_date.isoformat(), "files": e.files, "instance_id": e.instance_id,
              "registered_at": local_iso(e.registered_at), "registered_by": e.registered_by,
              "reviewed_at": local_iso(e.reviewed_at) if e.reviewed_at else None} for e in rows]
+
+
+def security_check(session: Session) -> dict[str, Any]:
+    """L§13(六): every archived case's record still matches its hash chain and its evidence, and every
+    catalogued material is present with the content it was stored with. Returns what a person checks
+    next: {"checked": N, "problems": [{"archive_no", "reason"}]}."""
+    problems, checked = [], 0
+    for entry in session.scalars(select(ArchiveEntry).order_by(ArchiveEntry.archive_no)):
+        checked += 1
+        instance = session.get(Instance, entry.instance_id)
+        failure = integrity.check_record(session, instance) if instance is not None else None
+        if instance is None:
+            problems.append({"archive_no": entry.archive_no, "reason": "登记案件的记录已不存在"})
+        elif failure is not None:
+            problems.append({"archive_no": entry.archive_no, "reason": f"第 {failure.seq} 号记录：{failure.reason}"})
+        for file_id in entry.files or []:
+            stored = session.get(StoredFile, file_id)
+            if stored is None:
+                problems.append({"archive_no": entry.archive_no, "reason": f"案例材料 {file_id} 已不存在"})
+            elif hashlib.sha256(stored.content).hexdigest() != stored.sha256:
+                problems.append({"archive_no": entry.archive_no,
+                                 "reason": f"案例材料 {stored.filename} 的内容与登记时的 SHA-256 不符"})
+    return {"checked": checked, "problems": problems}

@@ -65,6 +65,9 @@ class HandlerContext:
         return archive.register(self._session, self.instance_id, archive_no, values, self._run.actor,
                                 self.now).archive_no
 
+    def check_archive(self) -> dict[str, Any]:
+        return archive.security_check(self._session)
+
     def mark_archive_reviewed(self, archive_no: str) -> None:
         archive.mark_reviewed(self._session, archive_no, self.now)
 

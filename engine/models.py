@@ -386,9 +386,14 @@ class ArchiveEntry(Base):
 
 
 class Schedule(Base):
-    """A process started by its timer start event: when the next case starts (a setting gives the cycle)."""
+    """A process started by its timer start event: when the next case starts, from the cycle it was
+    computed from (a setting, or the diagram's own expression)."""
 
     __tablename__ = "schedule"
     process_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    start_event: Mapped[str] = mapped_column(String(200), server_default="")
+    cycle: Mapped[str] = mapped_column(String(300), server_default="")
     next_at: Mapped[datetime] = mapped_column(index=True)
     last_instance_id: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,6 +1,6 @@
 """The human_task and timer rows that queries need, derived from the workflow after each command."""
 from collections.abc import Set as AbstractSet
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from marshmallow import ValidationError
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from . import assignment
 from .calendar import WorkCalendar
-from .clock import local_iso
+from .clock import engine_now, local_iso
 from .definitions import LoadedDefinition
 from .models import HumanTask, Instance, Timer
 
@@ -83,14 +83,37 @@ def start_form_key(spec: Any) -> str | None:
     return form_key(start) if start is not None else None
 
 
-def seed_start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
-    """Give a new workflow its start data; a process that starts on a message receives them as that message."""
+def timer_start(spec: Any) -> Any | None:
+    """A process's timer start event: the engine starts a new case at each time of its cycle."""
+    return next((t for t in spec.task_specs.values() if isinstance(t, StartEvent)
+                 and isinstance(getattr(t, "event_definition", None), TimerEventDefinition)), None)
+
+
+def seed_start(workflow: BpmnWorkflow, data: dict[str, Any], trigger: str | None = None) -> None:
+    """Give a new workflow its start data; a process that starts on a message receives them as that message.
+
+    `trigger` names the timer start event a schedule fired: a case is one cycle, so that start event
+    fires once, at once. Other timer start events never fire within a case (the engine, not the case,
+    starts the next cycle as a new case); SpiffWorkflow withdraws every start event but the one taken."""
+    for task in workflow.get_tasks(spec_class=StartEvent):
+        definition = task.task_spec.event_definition
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        when = engine_now() - timedelta(seconds=1) if task.task_spec.bpmn_id == trigger else datetime.max.replace(
+            tzinfo=UTC)
+        task._set_internal_data(event_value={"cycles": 1, "next": when.isoformat(), "duration": 0}
+                                if isinstance(definition, CycleTimerEventDefinition) else when.isoformat())
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     workflow.do_engine_steps()
+    several = len(workflow.get_tasks(spec_class=StartEvent)) > 1
     for task in waiting_message_tasks(workflow):
         if isinstance(task.task_spec, StartEvent):
             workflow.catch(BpmnEvent(task.task_spec.event_definition, dict(data)))
+            if several:
+                # Beside another start event, SpiffWorkflow predicted this one's path as merely possible;
+                # a multi-instance activity on it could not start. The path is taken now: predict it so.
+                task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:

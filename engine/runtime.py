@@ -227,9 +227,19 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     return _start(session, row, definition, data, actor.username, now)
 
 
+def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_for: datetime,
+                    now: datetime) -> Instance:
+    """Start the newest version of a process by its timer start event `trigger`, as the system."""
+    row = definitions.latest_definition(session, process_id)
+    definition = definitions.load(session, row.id, row.sha256)
+    return _start(session, row, definition, {"scheduled_for": local_iso(scheduled_for)}, "system", now,
+                  trigger=trigger)
+
+
 def _start(session: Session, row: Definition, definition: definitions.LoadedDefinition, data: dict[str, Any],
-           started_by: str, now: datetime, engine_data: dict[str, Any] | None = None) -> Instance:
-    key = projections.start_form_key(definition.spec)
+           started_by: str, now: datetime, engine_data: dict[str, Any] | None = None,
+           trigger: str | None = None) -> Instance:
+    key = projections.start_form_key(definition.spec) if trigger is None else None
     schema = form_schema(session, key, definition.form_versions.get(key or ""))
     if schema is not None:
         data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
@@ -246,10 +256,11 @@ def _start(session: Session, row: Definition, definition: definitions.LoadedDefi
     session.flush()  # its task, timer and event rows refer to it; the rows carry no relationship to order them
     workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs)
     run = _Run(session, instance, now, started_by, workflow, row.sha256, stored)
-    path = run.advance(lambda: projections.seed_start(workflow, data))
+    path = run.advance(lambda: projections.seed_start(workflow, data, trigger))
     evidence = _link_files(session, schema, data, instance.id, "start", now)
     run.record("instance_started", None, None,
-               {"process_id": row.process_id, "version": row.version, "data": data, "path": path, **evidence})
+               {"process_id": row.process_id, "version": row.version, "data": data, "path": path, **evidence,
+                **({"trigger": trigger} if trigger else {})})
     return run.save()
 
 

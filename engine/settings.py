@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import cycles
 from .errors import InvalidInput
 from .models import Setting
 
@@ -48,6 +49,14 @@ KNOWN: dict[str, Known] = {
     "self_inspection_report_days": Known("20", "自查自纠书面报告时限 (工作日)", _days, "self_inspection"),
     "notice_verify_days": Known("5", "典型案例通报：行业部门核实与司法部门合法性意见时限 (工作日)", _days,
                                 "case_notice"),
+    # X-A9, MECHANISMS §3: self-inspection campaigns are periodic (e.g. quarterly); the timer start reads this.
+    "self_inspection_cycle": Known("R/2026-01-05T09:00/P3M", "定期自查自纠的启动周期 (ISO 8601 重复区间，"
+                                   "如 R/2026-01-05T09:00/P3M 为自该时刻起每三个月；填 停用 则只手动发起)",
+                                   cycles.clean),
+    # L§13(六): the case-material office checks the archive's security periodically.
+    "archive_security_cycle": Known("R/2026-01-05T09:00/P3M", "案例资料定期安全检查的启动周期 (ISO 8601 "
+                                    "重复区间；填 停用 则只手动发起)", cycles.clean),
+    "archive_security_days": Known("10", "案例资料安全检查的完成时限 (工作日)", _days, "archive_security_check"),
 }
 CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
 DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is added

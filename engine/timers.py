@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import runtime
 from .clock import local_iso
 from .errors import ZhunruError
-from .models import Instance, Timer
+from .models import Instance, Schedule, Timer
 
 log = logging.getLogger("zhunru.timers")
 
@@ -28,6 +28,8 @@ class Tick:
     reminded: list[dict[str, str]] = field(default_factory=list)  # {instance_id, task_name}
     failed: list[dict[str, str]] = field(default_factory=list)  # {instance_id, error}
     skipped: list[str] = field(default_factory=list)  # held by another worker this tick
+    started: list[dict[str, str]] = field(default_factory=list)  # {process_id, instance_id, scheduled_for}
+    failed_starts: list[dict[str, str]] = field(default_factory=list)  # {process_id, error}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -70,7 +72,8 @@ def fire_due(sessions: sessionmaker[Session], now: datetime, batch: int = 100) -
 
 
 def incidents(session: Session) -> list[dict[str, Any]]:
-    """Timers whose firing failed and instances stopped by an error: what an administrator must see."""
+    """Timers whose firing failed, instances stopped by an error and scheduled starts that failed: what an
+    administrator must see."""
     rows = session.execute(select(Timer, Instance.title).join(Instance, Instance.id == Timer.instance_id)
                            .where(Timer.attempts > 0).order_by(Timer.due_at))
     found = [{"kind": "timer", "instance_id": t.instance_id, "title": title, "task_name": t.task_name,
@@ -81,4 +84,8 @@ def incidents(session: Session) -> list[dict[str, Any]]:
     found += [{"kind": "instance", "instance_id": i.id, "title": i.title, "task_name": i.error_task,
                "due_at": None, "attempts": None, "next_attempt_at": None, "error": i.error_message}
               for i in errors]
+    failed_starts = session.scalars(select(Schedule).where(Schedule.attempts > 0).order_by(Schedule.next_at))
+    found += [{"kind": "schedule", "instance_id": None, "title": s.process_id, "task_name": s.start_event,
+               "due_at": None, "attempts": s.attempts, "next_attempt_at": local_iso(s.next_at),
+               "error": s.last_error} for s in failed_starts]
     return found

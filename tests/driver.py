@@ -19,6 +19,14 @@ class Case:
             self.id = runtime.start_instance(s, process_id, data or {}, directory.actor(s, user), now).id
         self.assert_round_trip()
 
+    @classmethod
+    def of(cls, sessions: sessionmaker[Session], instance_id: str, now: datetime) -> "Case":
+        """A case the engine started by itself (a scheduled start, a called process)."""
+        case = cls.__new__(cls)
+        case.sessions, case.now, case.id = sessions, now, instance_id
+        case.assert_round_trip()
+        return case
+
     def assert_round_trip(self) -> None:
         """Saved state restores into a workflow that serializes to the very same state."""
         with self.sessions() as s:

@@ -1,10 +1,11 @@
 """`zhunru` commands about time: the holiday calendar, settings, timers and the timer worker."""
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from engine import deadlines, holidays, schema, settings
+from engine import deadlines, holidays, schedules, schema, settings
 from engine import timers as timers_engine
 from engine.clock import local_iso, parse_instant, system_now
 from engine.errors import InvalidInput
@@ -12,20 +13,30 @@ from engine.errors import InvalidInput
 from .cli_support import actor, command, emit, read_file, state, transaction
 
 
+def tick(now: datetime) -> timers_engine.Tick:
+    """Start the scheduled cases that are due, then fire due timers (their own reminders included)."""
+    started, failed_starts = schedules.start_due(state.sessions, now)
+    result = timers_engine.fire_due(state.sessions, now)
+    result.started, result.failed_starts = started, failed_starts
+    return result
+
+
 def start_scheduler(interval: int):
-    """Fire due timers every `interval` seconds in a background thread (serve and worker)."""
+    """Tick every `interval` seconds in a background thread (serve and worker)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     schema.require_current(state.sessions.kw["bind"])
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-    scheduler.add_job(lambda: timers_engine.fire_due(state.sessions, system_now()), "interval",
+    scheduler.add_job(lambda: tick(system_now()), "interval",
                       seconds=interval, id="fire_timers", max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
 
 
 def _tick_text(tick: timers_engine.Tick) -> str:
-    lines = [f"已触发 {f['instance_id']} {f['task_name']}" for f in tick.fired]
+    lines = [f"已定期发起 {s['process_id']} {s['instance_id']} (计划时间 {s['scheduled_for']})" for s in tick.started]
+    lines += [f"定期发起 {f['process_id']} 失败: {f['error']} (稍后重试)" for f in tick.failed_starts]
+    lines += [f"已触发 {f['instance_id']} {f['task_name']}" for f in tick.fired]
     lines += [f"已催办 {f['instance_id']} {f['task_name']}" for f in tick.reminded]
     lines += [f"失败 {f['instance_id']}: {f['error']} (稍后重试)" for f in tick.failed]
     lines += [f"跳过 {i} (另一 worker 正在处理)" for i in tick.skipped]
@@ -33,7 +44,8 @@ def _tick_text(tick: timers_engine.Tick) -> str:
 
 
 def _tick_json(tick: timers_engine.Tick) -> dict:
-    return {"fired": tick.fired, "reminded": tick.reminded, "failed": tick.failed, "skipped": tick.skipped}
+    return {"started": tick.started, "failed_starts": tick.failed_starts, "fired": tick.fired,
+            "reminded": tick.reminded, "failed": tick.failed, "skipped": tick.skipped}
 
 
 @click.group(help="定时器")
@@ -47,8 +59,8 @@ def timers() -> None:
 @command
 def timers_fire(now_text: str | None, as_json: bool) -> None:
     now = parse_instant(now_text, "--now") if now_text else system_now()
-    tick = timers_engine.fire_due(state.sessions, now)
-    emit(as_json, _tick_json(tick), lambda _: _tick_text(tick))
+    result = tick(now)
+    emit(as_json, _tick_json(result), lambda _: _tick_text(result))
 
 
 @timers.command("incidents", help="列出触发失败、等待重试的定时器和出错的实例")
@@ -58,10 +70,26 @@ def timers_incidents(as_json: bool) -> None:
     with transaction() as session:
         rows = timers_engine.incidents(session)
     def line(r: dict) -> str:
-        what = f"定时器已失败 {r['attempts']} 次，下次 {r['next_attempt_at']}" if r["kind"] == "timer" else "实例出错"
-        return f"{r['instance_id']} {r['task_name'] or ''} {what}: {r['error']}"
+        if r["kind"] == "instance":
+            return f"{r['instance_id']} {r['task_name'] or ''} 实例出错: {r['error']}"
+        what = "定时器" if r["kind"] == "timer" else "定期发起"
+        return (f"{r['instance_id'] or r['title']} {r['task_name'] or ''} {what}已失败 {r['attempts']} 次，"
+                f"下次 {r['next_attempt_at']}: {r['error']}")
 
     emit(as_json, rows, lambda rs: "\n".join(map(line, rs)) or "没有异常")
+
+
+@timers.command("schedules", help="列出定期发起的流程及下次发起时间")
+@click.option("--json", "as_json", is_flag=True)
+@command
+def timers_schedules(as_json: bool) -> None:
+    with transaction() as session:
+        schedules.sync(session, system_now())
+        rows = schedules.listing(session)
+    emit(as_json, rows, lambda rs: "\n".join(
+        f"{r['process_id']} 周期 {r['cycle']} 下次 {r['next_at']}" + (f" (失败 {r['attempts']} 次: {r['error']})"
+                                                                     if r["attempts"] else "") for r in rs)
+        or "没有定期发起的流程")
 
 
 @click.command(help="只运行定时器 (不提供网页)，每隔几秒触发到期的定时器")
@@ -70,7 +98,7 @@ def timers_incidents(as_json: bool) -> None:
 @command
 def worker(interval: int, once: bool) -> None:
     if once:
-        click.echo(_tick_text(timers_engine.fire_due(state.sessions, system_now())))
+        click.echo(_tick_text(tick(system_now())))
         return
     scheduler = start_scheduler(interval)
     click.echo(f"定时器 worker 已启动，每 {interval} 秒检查一次")
