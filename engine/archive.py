@@ -86,12 +86,15 @@ def security_check(session: Session) -> dict[str, Any]:
     for entry in session.scalars(select(ArchiveEntry).order_by(ArchiveEntry.archive_no)):
         checked += 1
         instance = session.get(Instance, entry.instance_id)
-        failure = integrity.check_record(session, instance) if instance is not None else None
         if instance is None:
             problems.append({"archive_no": entry.archive_no, "reason": "登记案件的记录已不存在"})
-        elif failure is not None:
+            continue
+        events = integrity.events_of(session, instance.id)
+        failure = integrity.check_chain(instance, events) or integrity.check_evidence(session, instance, events)
+        if failure is not None:
             problems.append({"archive_no": entry.archive_no, "reason": f"第 {failure.seq} 号记录：{failure.reason}"})
-        for file_id in entry.files or []:
+        evidence = {file_id for event in events for file_id in (event.data.get("files") or {})}
+        for file_id in sorted(set(entry.files or []) - evidence):  # the others were checked with the record
             stored = session.get(StoredFile, file_id)
             if stored is None:
                 problems.append({"archive_no": entry.archive_no, "reason": f"案例材料 {file_id} 已不存在"})

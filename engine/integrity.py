@@ -57,8 +57,3 @@ def check_evidence(session: Session, instance: Instance, events: list[Event]) ->
 def events_of(session: Session, instance_id: str) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq, Event.id)))
 
-
-def check_record(session: Session, instance: Instance) -> Failure | None:
-    """The chain and the evidence of one case, without replaying it."""
-    events = events_of(session, instance.id)
-    return check_chain(instance, events) or check_evidence(session, instance, events)

@@ -83,12 +83,23 @@ def task_page(session: Session, actor: Actor, now: datetime, scope: str | None =
         conditions.append(or_(HumanTask.title.contains(words, autoescape=True),
                               Instance.title.contains(words, autoescape=True),
                               HumanTask.instance_id.startswith(words, autoescape=True)))
+    counted = select(func.count(), func.count(HumanTask.due_at)).select_from(HumanTask)
+    if text and text.strip():  # every task has its case: the join filters only when the case title is searched
+        counted = counted.join(Instance, Instance.id == HumanTask.instance_id)
+    total, with_due = session.execute(counted.where(*conditions)).one()
     base = (select(HumanTask, Instance.title, Definition.name)
             .join(Instance, Instance.id == HumanTask.instance_id)
             .join(Definition, Definition.id == Instance.definition_id).where(*conditions))
-    total = session.scalar(select(func.count()).select_from(base.with_only_columns(HumanTask.id).subquery()))
-    rows = session.execute(base.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
-                                         HumanTask.id).offset((page - 1) * per_page).limit(per_page))
+    # Tasks with a deadline first, soonest due; each part read in index order, so a page costs its own rows.
+    offset, rows = (page - 1) * per_page, []
+    if offset < with_due:
+        rows += session.execute(base.where(HumanTask.due_at.is_not(None))
+                                .order_by(HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+                                .offset(offset).limit(per_page)).all()
+    if len(rows) < per_page and total > with_due:
+        rows += session.execute(base.where(HumanTask.due_at.is_(None))
+                                .order_by(HumanTask.created_at, HumanTask.id)
+                                .offset(max(0, offset - with_due)).limit(per_page - len(rows))).all()
     return {"items": [task_view(task, now, title, name) for task, title, name in rows],
             "total": total, "page": page, "per_page": per_page}
 

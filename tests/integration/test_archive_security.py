@@ -1,0 +1,113 @@
+"""The archive's periodic security check (L§13(六)): the system verifies every archived case's record and
+materials, the case-material office checks storage, access, backups and catalogue, and whatever is
+found is rectified on a deadline through the rectification ledger; a late check or rectification is
+reported to the city government."""
+import pytest
+from sqlalchemy import update
+
+from engine import audit, directory, ledgers, queries, runtime
+from engine.errors import FormInvalid, NotEntitled
+from engine.models import StoredFile
+from tests.conftest import at
+from tests.driver import Case, upload
+from tests.integration.test_case_registry import submitted
+
+CHECKED = ["storage", "access", "backup", "catalogue", "integrity"]
+
+
+def archived(sessions) -> str:
+    """One department's case material, checked, numbered and catalogued; returns the material's file id."""
+    material = upload(sessions, "协会章程.pdf", b"%PDF-1.4 charter", "county_market_regulation", at("2026-03-02 08:00"))
+    case = submitted(sessions, materials=[material])
+    case.complete("check_materials", "city_ndrc", at("2026-03-02 10:00"), {"materials_decision": "accept"})
+    case.complete("classify", "city_ndrc", at("2026-03-02 11:00"),
+                  {"archive_category": "ENTITY_VIOLATION", "importance": "important", "keywords": "行业协会"})
+    return material
+
+
+def check(sessions, when="2026-04-01 09:00") -> Case:
+    return Case(sessions, "archive_security_check", "city_ndrc", at(when), {"check_reason": "档案室搬迁后检查"})
+
+
+def instructions(sessions, case: Case) -> str:
+    task_id = case.task("inspect")["task_id"]
+    with sessions() as s:
+        return queries.task_detail(s, directory.actor(s, "city_ndrc"), task_id, case.now)["instructions"]
+
+
+def record(sessions, when="2026-04-02 09:00") -> list[str]:
+    return [upload(sessions, "检查记录.pdf", b"%PDF-1.4 record", "city_ndrc", at(when))]
+
+
+def ledger_item(sessions, key):
+    with sessions() as s:
+        return next((r for r in ledgers.items(s, "rectification") if r["item_key"] == key), None)
+
+
+def test_a_clean_archive_passes_its_check(sessions):
+    archived(sessions)
+    case = check(sessions)
+    assert case.task("inspect")["organisation"] == "city_ndrc"
+    assert "系统核验 1 件档案，记录与材料均完整" in instructions(sessions, case)
+    # L§13(六): within the set 10 working days (04-04..06 are the Qingming holidays).
+    assert case.timers()["inspect_deadline"] == at("2026-04-17 00:00")
+    passed = {"checked_items": CHECKED, "check_result": "pass", "check_record": record(sessions)}
+    assert case.complete("inspect", "city_ndrc", at("2026-04-02 09:00"), passed) == "completed"
+    assert "end_passed" in case.view()["completed_steps"] and ledger_item(sessions, "AQ-2026-0001") is None
+    with sessions() as s:
+        assert audit.verify(s, [case.id])["failed"] == []
+
+
+def test_altered_material_is_found_by_the_system_and_must_be_rectified(sessions):
+    material = archived(sessions)
+    with sessions() as s, s.begin():
+        s.execute(update(StoredFile).where(StoredFile.id == material).values(content=b"%PDF-1.4 forged"))
+    case = check(sessions)
+    text = instructions(sessions, case)
+    assert "发现 1 个问题" in text and "LF-2026-0001" in text and "SHA-256 不符" in text
+    # Even when the office sees nothing wrong, what the system found is rectified.
+    case.complete("inspect", "city_ndrc", at("2026-04-02 09:00"),
+                  {"checked_items": CHECKED, "check_result": "pass", "check_record": record(sessions)})
+    item = ledger_item(sessions, "AQ-2026-0001")
+    assert (item["status"], item["organisation"], item["source"]) == ("rectifying", "city_ndrc", "案例资料安全检查")
+    assert "LF-2026-0001" in item["title"]
+    evidence = upload(sessions, "恢复记录.pdf", b"%PDF-1.4 restored", "city_ndrc", at("2026-04-08 09:00"))
+    assert case.complete("rectify", "city_ndrc", at("2026-04-08 09:00"),
+                         {"rectification_result": "已从备份恢复原件并核对。", "rectification_evidence": [evidence]}
+                         ) == "completed"
+    assert ledger_item(sessions, "AQ-2026-0001")["status"] == "closed"
+
+
+def test_problems_the_office_finds_get_their_own_deadline_and_person(sessions):
+    case = check(sessions)
+    task_id, files = case.task("inspect")["task_id"], record(sessions)
+    with pytest.raises(FormInvalid) as refused, sessions() as s, s.begin():
+        runtime.complete_task(s, task_id, {"checked_items": CHECKED, "check_result": "problems", "check_record": files},
+                              directory.actor(s, "city_ndrc"), at("2026-04-02 09:00"))
+    assert set(refused.value.errors) == {"findings", "rectify_due", "responsible_person"}
+    case.complete("inspect", "city_ndrc", at("2026-04-02 10:00"),
+                  {"checked_items": CHECKED, "check_result": "problems", "findings": "电子档案未异地备份",
+                   "rectify_due": "2026-04-30", "responsible_person": "李四", "check_record": record(sessions)})
+    item = ledger_item(sessions, "AQ-2026-0001")
+    assert (item["title"], item["person"], item["deadline"]) == (
+        "电子档案未异地备份", "李四", at("2026-05-01 00:00").isoformat())
+    # Not rectified by its deadline: reported to the city government, supervised by the city NDRC.
+    assert case.fire(at("2026-05-01 00:01")) == ["rectify_deadline_timer"]
+    assert [(e["step"], e["overdue_unit"], e["reported_to"]) for e in case.view()["escalations"]] == [
+        ("rectify", "city_ndrc", "city_gov")]
+    assert case.ready() == ["rectify"]  # the deadline reports; the work stays to be done
+
+
+def test_a_check_not_done_in_time_is_reported(sessions):
+    case = check(sessions)
+    assert case.fire(at("2026-04-17 00:01")) == ["inspect_deadline"]
+    assert [(e["step"], e["reported_to"]) for e in case.view()["escalations"]] == [("inspect", "city_gov")]
+    assert ("city_gov", "逾期情况报告") in case.notifications()
+
+
+def test_a_check_needs_its_reason_and_only_the_archive_office_starts_it(sessions):
+    with pytest.raises(FormInvalid) as refused:
+        Case(sessions, "archive_security_check", "city_ndrc", at("2026-04-01 09:00"), {})
+    assert set(refused.value.errors) == {"check_reason"}
+    with pytest.raises(NotEntitled):
+        Case(sessions, "archive_security_check", "county_housing", at("2026-04-01 09:00"), {"check_reason": "x"})
