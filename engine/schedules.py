@@ -47,8 +47,12 @@ def _wanted(session: Session) -> dict[str, tuple[str, str]]:
     wanted = {}
     for definition_id, digest, process_id in rows:
         start = projections.timer_start(definitions.load(session, definition_id, digest).spec)
-        if start is not None:
+        if start is None:
+            continue
+        try:
             wanted[process_id] = (start.bpmn_id, _cycle_text(start.event_definition.expression, stored))
+        except InvalidInput as exc:  # one diagram's bad cycle never stops the others' schedules
+            log.warning("schedule of %s: %s", process_id, exc)
     return wanted
 
 
