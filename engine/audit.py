@@ -131,7 +131,11 @@ class _Replay:
                      if t.task_spec.bpmn_id == event.task_name]
             if not ready:
                 raise Divergence(f"重放时环节 {event.task_name} 不在待办状态")
-            task = next((t for t in ready if str(t.id) == event.task_id), ready[0])
+            ordinal = data.get("ordinal", 0)
+            if ordinal >= len(ready):
+                raise Divergence(f"重放时环节 {event.task_name} 只有 {len(ready)} 个待办，"
+                                 f"记录办理的是第 {ordinal + 1} 个")
+            task = next((t for t in ready if str(t.id) == event.task_id), ready[ordinal])
 
             def submit() -> None:
                 task.data.update(data["data"])

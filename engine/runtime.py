@@ -310,6 +310,11 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict(f"任务 {task_id} 已不在待办状态")
+    # Task ids are new in a replay: of several ready instances of one step (multi-instance), the
+    # record names which one by its place in the task tree, the same in every run.
+    twins = [t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)
+             if t.task_spec.bpmn_id == human.task_name]
+    ordinal = {"ordinal": twins.index(task)} if len(twins) > 1 else {}
 
     def submit() -> None:
         task.data.update(data)
@@ -317,7 +322,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
 
     path = run.advance(submit)
     evidence = _link_files(session, schema, data, instance.id, human.task_name, now)
-    run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence})
+    run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence, **ordinal})
     return run.save()
 
 
