@@ -1,15 +1,13 @@
 """Sequential numbers per prefix and year (archive numbers, notice issues): gap-free under concurrency,
 never reused, because one statement both takes and records the number under the row's lock."""
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .db import conflict_insert
 from .models import ArchiveCounter
 
 
 def next_number(session: Session, prefix: str, year: int) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ArchiveCounter).values(prefix=prefix, year=year, last=1)
+    statement = conflict_insert(session, ArchiveCounter).values(prefix=prefix, year=year, last=1)
     statement = statement.on_conflict_do_update(
         index_elements=[ArchiveCounter.prefix, ArchiveCounter.year],
         set_={"last": ArchiveCounter.last + 1}).returning(ArchiveCounter.last)

@@ -1,8 +1,10 @@
 """Database connection: SQLite file by default (WAL), PostgreSQL through ZHUNRU_DATABASE_URL."""
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///instance/zhunru.db"
@@ -39,3 +41,9 @@ def make_engine(url: str | None = None) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def conflict_insert(session: Session, model: Any) -> Any:
+    """An INSERT that takes ON CONFLICT clauses, in the dialect of the session's database."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

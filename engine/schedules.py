@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import cycles, definitions, projections, runtime, settings
 from .clock import local_iso
+from .db import conflict_insert
 from .errors import InvalidInput, ZhunruError
 from .models import Definition, Schedule
 from .sandbox import SandboxEnvironment
@@ -56,11 +56,6 @@ def _wanted(session: Session) -> dict[str, tuple[str, str]]:
     return wanted
 
 
-def _insert(session: Session, values: dict[str, Any]) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(Schedule).values(**values).on_conflict_do_nothing())
-
-
 def sync(session: Session, now: datetime) -> None:
     """Bring the schedule rows in line with the deployed diagrams and settings."""
     wanted = _wanted(session)
@@ -81,8 +76,9 @@ def sync(session: Session, now: datetime) -> None:
             if row is not None:
                 session.delete(row)
         elif row is None:
-            _insert(session, {"process_id": process_id, "start_event": start_event, "cycle": text,
-                              "next_at": next_at, "attempts": 0})
+            session.execute(conflict_insert(session, Schedule).values(
+                process_id=process_id, start_event=start_event, cycle=text, next_at=next_at, attempts=0)
+                .on_conflict_do_nothing())
         else:
             row.start_event, row.cycle, row.next_at, row.attempts, row.last_error = start_event, text, next_at, 0, None
 
