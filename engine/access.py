@@ -35,6 +35,8 @@ def visible(actor: Actor, within: frozenset[str] = frozenset()) -> ColumnElement
     if actor.is_admin:
         return true()
     mine = [and_(InstanceParty.kind == USER, InstanceParty.code == actor.username)]
+    if actor.is_platform:
+        return exists().where(InstanceParty.instance_id == Instance.id, *mine)
     if within:
         mine.append(and_(InstanceParty.kind == ORGANISATION, InstanceParty.code.in_(within)))
     if actor.organisation:

@@ -54,6 +54,13 @@ def mark_reviewed(session: Session, archive_no: str, now: datetime) -> None:
         entry.reviewed_at = now
 
 
+def choices(session: Session, limit: int) -> list[dict[str, str]]:
+    """The newest archived cases as form choices: number, title and category (to pick cases for a notice)."""
+    rows = session.execute(select(ArchiveEntry.archive_no, ArchiveEntry.title, ArchiveEntry.category)
+                           .order_by(ArchiveEntry.registered_at.desc(), ArchiveEntry.archive_no.desc()).limit(limit))
+    return [{"value": no, "label": f"{no} {title}（{CATEGORIES[category]}）"} for no, title, category in rows]
+
+
 def catalogue(session: Session, text: str | None = None, category: str | None = None, year: int | None = None,
               importance: str | None = None) -> list[dict[str, Any]]:
     """The archive catalogue (档案目录), newest first, searchable by number, title and summary."""

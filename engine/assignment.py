@@ -40,6 +40,8 @@ def may_act(task: HumanTask, actor: Actor) -> bool:
     """Admin, the assignee, or a member of the owning organisation (and group, when one is set)."""
     if actor.is_admin:
         return True
+    if actor.is_platform:
+        return False
     if task.assignee is not None:
         return task.assignee == actor.username
     if task.organisation is not None:
@@ -58,6 +60,8 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     """The SQL form of `may_act`, for task lists."""
     if actor.is_admin:
         return true()
+    if actor.is_platform:
+        return false()
     group_ok = or_(HumanTask.group_name.is_(None), HumanTask.group_name.in_(actor.roles or ("",)))
     org_clause = (and_(HumanTask.assignee.is_(None), HumanTask.organisation == actor.organisation, group_ok)
                   if actor.organisation else false())

@@ -1,6 +1,7 @@
 """form-js schemas: checked when deployed, and every submission validated again on the server."""
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -8,19 +9,45 @@ INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox",
                "taglist", "datetime", "filepicker"}
 LAYOUT_TYPES = {"text", "spacer", "separator", "button", "image", "html", "default"}
 CONTAINER_TYPES = {"group"}
+# A form-js dynamic list keeps its rows under `path`: a list of objects, one per row, keyed by the
+# inner fields' keys. As in form-js, a bare name in a condition inside a row is the whole form's field.
+LIST = "dynamiclist"
 CHOICE_TYPES = {"select", "radio", "checklist", "taglist"}
+_KEY = re.compile(r"[A-Za-z_]\w*")
 
 # The subset of FEEL that hides a field: `=key`, `=not(key)`, `=key = "v"`, `=key != "v"`.
 _CONDITION = re.compile(r'^=\s*(?:(not)\(\s*(\w+)\s*\)|(\w+)\s*(?:(!?=)\s*("[^"]*"|true|false|-?\d+(?:\.\d+)?))?)\s*$')
 
 
-def _components(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    stack = list(reversed(schema.get("components") or []))
+def _components(components: list[dict[str, Any]] | None) -> Iterator[dict[str, Any]]:
+    """The components of one data scope: groups are looked into, a dynamic list's rows are a scope of their own."""
+    stack = list(reversed(components or []))
     while stack:
         comp = stack.pop()
         yield comp
         if comp.get("type") in CONTAINER_TYPES:
             stack.extend(reversed(comp.get("components") or []))
+
+
+def _keyed(components: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """The scope's fields by the key their data is kept under (a dynamic list's is its path)."""
+    found = {}
+    for comp in _components(components):
+        if comp.get("type") in INPUT_TYPES and comp.get("key"):
+            found[comp["key"]] = comp
+        elif comp.get("type") == LIST and comp.get("path"):
+            found[comp["path"]] = comp
+    return found
+
+
+def _fixed(comp: dict[str, Any]) -> bool:
+    """A list whose rows cannot be added or removed (form-js shows no buttons unless allowAddRemove)."""
+    return not comp.get("allowAddRemove")
+
+
+def _bound(comp: dict[str, Any], name: str) -> int | None:
+    value = (comp.get("properties") or {}).get(name)
+    return int(value) if value is not None and str(value).isdigit() else None
 
 
 def _literal(text: str) -> Any:
@@ -50,24 +77,34 @@ def check_schema(schema: Any) -> list[tuple[str | None, str]]:
     """Problems of a form schema as (component id or key, message); empty when it is usable."""
     if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
         return [(None, "表单必须是含有 components 列表的 form-js JSON 对象")]
+    return _check_scope(schema["components"], "")
+
+
+def _check_scope(components: list[dict[str, Any]], prefix: str) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     keys: set[str] = set()
-    for comp in _components(schema):
+    for comp in _components(components):
         kind = comp.get("type")
-        where = comp.get("key") or comp.get("id")
-        if kind not in INPUT_TYPES | LAYOUT_TYPES | CONTAINER_TYPES:
+        where = prefix + str(comp.get("key") or comp.get("path") or comp.get("id"))
+        if kind not in INPUT_TYPES | LAYOUT_TYPES | CONTAINER_TYPES | {LIST}:
             problems.append((where, f"未知的组件类型 {kind!r}"))
             continue
-        if kind in INPUT_TYPES:
-            key = comp.get("key")
-            if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_]\w*", key):
-                problems.append((where, "输入组件需要一个由字母、数字、下划线组成的 key"))
+        if kind in CONTAINER_TYPES and comp.get("path"):
+            problems.append((where, "分组不能设置数据路径 (path)，请用动态列表保存多行数据"))
+        key = comp.get("key") if kind in INPUT_TYPES else comp.get("path") if kind == LIST else None
+        if kind in INPUT_TYPES or kind == LIST:
+            if not isinstance(key, str) or not _KEY.fullmatch(key):
+                what, name = ("输入组件", "key") if kind in INPUT_TYPES else ("动态列表", "数据路径 (path)")
+                problems.append((where, f"{what}需要一个由字母、数字、下划线组成的 {name}"))
             elif key in keys:
                 problems.append((where, f"key {key} 重复"))
             else:
                 keys.add(key)
-        if kind in CHOICE_TYPES and not isinstance(comp.get("values"), list):
-            problems.append((where, "选择组件需要 values 列表"))
+        if kind == LIST:
+            problems += _check_list(comp, where)
+        if kind in CHOICE_TYPES and not isinstance(comp.get("values"), list) and not (
+                isinstance(comp.get("valuesKey"), str) and _KEY.fullmatch(comp["valuesKey"])):
+            problems.append((where, "选择组件需要 values 列表，或从案件数据取选项的 valuesKey"))
         pattern = (comp.get("validate") or {}).get("pattern")
         if pattern:
             try:
@@ -83,7 +120,33 @@ def check_schema(schema: Any) -> list[tuple[str | None, str]]:
     return problems
 
 
-def _check_value(comp: dict[str, Any], value: Any, file_exists: Callable[[str], bool]) -> tuple[Any, str | None]:
+def _check_list(comp: dict[str, Any], where: str) -> list[tuple[str | None, str]]:
+    inner = comp.get("components")
+    if not isinstance(inner, list) or not _keyed(inner):
+        return [(where, "动态列表中至少要有一个输入组件")]
+    problems = [(where, f"自定义属性 {name} 应为非负整数") for name in ("minItems", "maxItems")
+                if (comp.get("properties") or {}).get(name) is not None and _bound(comp, name) is None]
+    # Evidence is linked to the case by the form's top-level file fields.
+    problems += [(f"{where}.{c.get('key')}", "动态列表中不能上传文件，请把附件字段放在列表之外")
+                 for c in _components(inner) if c.get("type") == "filepicker"]
+    return problems + _check_scope(inner, f"{where}.")
+
+
+@dataclass(frozen=True)
+class _Submission:
+    root: dict[str, Any]  # the whole submission, which conditions read
+    initial: dict[str, Any]  # the case data the form opened on, where `valuesKey` options come from
+    file_exists: Callable[[str], bool]
+
+
+def _allowed(comp: dict[str, Any], submission: _Submission) -> set[Any]:
+    if comp.get("valuesKey"):
+        options = submission.initial.get(comp["valuesKey"])
+        return {o.get("value") if isinstance(o, dict) else o for o in options} if isinstance(options, list) else set()
+    return {v.get("value") for v in comp.get("values") or []}
+
+
+def _check_value(comp: dict[str, Any], value: Any, submission: _Submission) -> tuple[Any, str | None]:
     kind = comp["type"]
     rules = comp.get("validate") or {}
     if kind in ("textfield", "textarea"):
@@ -109,7 +172,7 @@ def _check_value(comp: dict[str, Any], value: Any, file_exists: Callable[[str], 
         return value, None
     if kind == "checkbox":
         return (value, None) if isinstance(value, bool) else (value, "应为是或否")
-    allowed = {v.get("value") for v in comp.get("values") or []}
+    allowed = _allowed(comp, submission)
     if kind in ("select", "radio"):
         return (value, None) if value in allowed else (value, f"{value!r} 不是可选的值")
     if kind in ("checklist", "taglist"):
@@ -128,7 +191,7 @@ def _check_value(comp: dict[str, Any], value: Any, file_exists: Callable[[str], 
         return value, None
     if kind == "filepicker":
         files = value if isinstance(value, list) else [value]
-        if not all(isinstance(f, str) and file_exists(f) for f in files):
+        if not all(isinstance(f, str) and submission.file_exists(f) for f in files):
             return value, "引用了不存在的文件"
         return files, None
     return value, None
@@ -139,36 +202,66 @@ def _is_empty(value: Any) -> bool:
 
 
 def input_keys(schema: dict[str, Any]) -> list[str]:
-    return [c["key"] for c in _components(schema) if c.get("type") in INPUT_TYPES and c.get("key")]
+    """Keys the form keeps data under (a dynamic list's path among them), as prefilled when it opens."""
+    return list(_keyed(schema.get("components")))
 
 
 def labels(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per field key: its label and, for choices, the label of each value (to show submitted data)."""
+    """Per field key: its label and, for choices, the label of each value (to show submitted data);
+    a dynamic list's entry holds the labels of its rows' fields."""
     found = {}
-    for comp in _components(schema):
-        if comp.get("type") in INPUT_TYPES and comp.get("key"):
-            options = {str(v.get("value")): v.get("label") for v in comp.get("values") or []}
-            found[comp["key"]] = {"label": comp.get("label") or comp["key"], "type": comp["type"], "options": options}
+    for key, comp in _keyed(schema.get("components")).items():
+        options = {str(v.get("value")): v.get("label") for v in comp.get("values") or []}
+        found[key] = {"label": comp.get("label") or key, "type": comp["type"], "options": options}
+        if comp["type"] == LIST:
+            found[key]["fields"] = labels(comp)
+    return found
+
+
+def option_keys(schema: dict[str, Any]) -> list[str]:
+    """Case data the form takes choices from (form-js `valuesKey`), handed to it with the prefill."""
+    found, stack = [], list(schema.get("components") or [])
+    while stack:
+        comp = stack.pop()
+        if comp.get("valuesKey"):
+            found.append(comp["valuesKey"])
+        stack.extend(comp.get("components") or [])
     return found
 
 
 def file_fields(schema: dict[str, Any]) -> list[str]:
     """Keys of the form's file fields (form-js `filepicker`)."""
-    return [c["key"] for c in _components(schema) if c.get("type") == "filepicker" and c.get("key")]
+    return [key for key, comp in _keyed(schema.get("components")).items() if comp["type"] == "filepicker"]
 
 
-def validate(schema: dict[str, Any], data: dict[str, Any],
-             file_exists: Callable[[str], bool]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Clean submitted data against the form; returns (clean data, {field key: error message})."""
-    inputs = {c["key"]: c for c in _components(schema) if c.get("type") in INPUT_TYPES}
+def validate(schema: dict[str, Any], data: dict[str, Any], file_exists: Callable[[str], bool],
+             current: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean submitted data against the form; returns (clean data, {field key: error message}).
+
+    `current` is the case data the form was opened on: the rows of a list that cannot be added to or
+    removed from are the current rows with their editable fields replaced. A row's errors are keyed
+    `path.index.key` (index from 0)."""
+    current = current or {}
+    return _validate_scope(schema.get("components"), data, current, _Submission(data, current, file_exists))
+
+
+def _validate_scope(components: list[dict[str, Any]] | None, data: dict[str, Any], current: dict[str, Any],
+                    submission: _Submission) -> tuple[dict[str, Any], dict[str, str]]:
+    inputs = _keyed(components)
     errors = {key: "表单中没有此字段" for key in data if key not in inputs}
     clean: dict[str, Any] = {}
     for key, comp in inputs.items():
         hide = (comp.get("conditional") or {}).get("hide")
-        if hide and _hidden_predicate(hide)(data):
+        if hide and _hidden_predicate(hide)(submission.root):
             continue
         value = data.get(key)
         if comp.get("readonly") or comp.get("disabled"):
+            continue
+        if comp["type"] == LIST:
+            value, problems = _validate_list(comp, value, current.get(key), submission)
+            errors.update(problems)
+            if value is not None:
+                clean[key] = value
             continue
         if _is_empty(value) and comp["type"] != "checkbox":
             if (comp.get("validate") or {}).get("required"):
@@ -178,9 +271,33 @@ def validate(schema: dict[str, Any], data: dict[str, Any],
             continue
         if value is None:
             continue
-        value, problem = _check_value(comp, value, file_exists)
+        value, problem = _check_value(comp, value, submission)
         if problem:
             errors[key] = problem
         else:
             clean[key] = value
+    return clean, errors
+
+
+def _validate_list(comp: dict[str, Any], value: Any, before: Any,
+                   submission: _Submission) -> tuple[list[dict[str, Any]] | None, dict[str, str]]:
+    path = comp["path"]
+    before = before if isinstance(before, list) and _fixed(comp) else None
+    # A fixed list left out of a submission is its current rows with nothing entered.
+    rows = value if value is not None else [{} for _ in before] if before is not None else []
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        return None, {path: "应为若干行组成的列表"}
+    if before is not None and len(rows) != len(before):
+        return None, {path: f"应有 {len(before)} 行，不能增删"}
+    least, most = _bound(comp, "minItems"), _bound(comp, "maxItems")
+    if least is not None and len(rows) < least:
+        return None, {path: f"至少 {least} 行"}
+    if most is not None and len(rows) > most:
+        return None, {path: f"最多 {most} 行"}
+    clean, errors = [], {}
+    for index, row in enumerate(rows):
+        kept = before[index] if before is not None and isinstance(before[index], dict) else {}
+        row_clean, row_errors = _validate_scope(comp["components"], row, kept, submission)
+        clean.append({**kept, **row_clean})
+        errors.update({f"{path}.{index}.{key}": f"第 {index + 1} 行：{text}" for key, text in row_errors.items()})
     return clean, errors

@@ -65,6 +65,9 @@ class HandlerContext:
         return archive.register(self._session, self.instance_id, archive_no, values, self._run.actor,
                                 self.now).archive_no
 
+    def archive_choices(self, limit: int) -> list[dict[str, str]]:
+        return archive.choices(self._session, limit)
+
     def check_archive(self) -> dict[str, Any]:
         return archive.security_check(self._session)
 

@@ -38,6 +38,8 @@ def task_view(task: HumanTask, now: datetime, case_title: str | None = None,
 
 
 def _scope(actor: Actor, scope: str | None) -> ColumnElement[bool]:
+    if actor.is_platform:
+        return false()
     if scope is None:
         return assignment.visible_to(actor)
     if scope == "mine":
@@ -195,8 +197,8 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     spiff_task = workflow.get_task_from_id(uuid.UUID(task_id))
     data = dict(spiff_task.data) if spiff_task is not None else {}
     schema = runtime.form_schema(session, task.form_key, task.form_version)
-    prefill = {k: data[k] for k in forms.input_keys(schema) if k in data and k not in forms.file_fields(schema)} \
-        if schema else {}
+    shown = [*forms.input_keys(schema), *forms.option_keys(schema)] if schema else []
+    prefill = {k: data[k] for k in shown if k in data and k not in forms.file_fields(schema)}
     return {
         "task": task_view(task, now, instance.title, loaded.name),
         "may_act": assignment.may_act(task, actor),

@@ -300,16 +300,16 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
     if schema is None and human.form_version is None:
         schema = form_schema(session, human.form_key)
-    if schema is not None:
-        data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
-        if errors:
-            raise FormInvalid(human.task_name, errors)
     instance, digest = _lock_instance(session, human.instance_id)
     run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict(f"任务 {task_id} 已不在待办状态")
+    if schema is not None:
+        data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid), current=task.data)
+        if errors:
+            raise FormInvalid(human.task_name, errors)
     # Task ids are new in a replay: of several ready instances of one step (multi-instance), the
     # record names which one by its place in the task tree, the same in every run.
     twins = [t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)

@@ -48,6 +48,9 @@ def login():
         username = request.form.get("username", "").strip()
         with transaction() as db:
             actor = credentials.check_password(db, username, request.form.get("password", ""))
+        if actor is not None and actor.is_platform:
+            error = text("platform_login")
+            return render_template("login.html", error=error), 403
         if actor is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session at sign-in

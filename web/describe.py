@@ -7,12 +7,15 @@ from sqlalchemy.orm import Session
 from engine import forms, runtime
 from engine.models import StoredFile
 
+_PLAIN = {"type": "textfield", "options": {}}
 SHOWN = ("instance_started", "task_completed", "message_received", "timer_fired", "reminder_sent", "escalated",
          "deadline_extended", "deadline_recounted", "task_claimed", "task_released", "task_reassigned", "error",
          "retried", "instance_cancelled")
 
 
 def _value(value: Any, field: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    if field["type"] == "dynamiclist":
+        return {"text": "；".join(_row(i, row, field["fields"], names) for i, row in enumerate(value or [], 1))}
     if field["type"] == "filepicker":
         return {"files": [{"file_id": f, "filename": names.get(f, f)} for f in (value or [])]}
     if isinstance(value, bool):
@@ -20,6 +23,14 @@ def _value(value: Any, field: dict[str, Any], names: dict[str, str]) -> dict[str
     if isinstance(value, list):
         return {"text": "、".join(str(field["options"].get(str(v), v)) for v in value)}
     return {"text": str(field["options"].get(str(value), value))}
+
+
+def _row(number: int, row: Any, fields: dict[str, dict[str, Any]], names: dict[str, str]) -> str:
+    if not isinstance(row, dict):
+        return f"第 {number} 行 {row}"
+    parts = (f"{fields[k]['label'] if k in fields else k}：{_value(v, fields.get(k, _PLAIN), names)['text']}"
+             for k, v in row.items())
+    return f"第 {number} 行 " + "，".join(parts)
 
 
 def describe_history(session: Session, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -11,6 +11,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_page": ("运行概况", "Status"), "sign_in": ("登录", "Sign in"), "sign_out": ("退出", "Sign out"),
     "username": ("用户名", "Username"), "password": ("密码", "Password"),
     "bad_login": ("用户名或密码不正确", "Wrong username or password"),
+    "platform_login": ("平台接口账号只能以 API 令牌调用接口，不能登录网页",
+                       "A platform account uses the API with a token; it cannot sign in here"),
     "signed_out": ("已退出登录", "You have signed out"),
     "mine": ("我的任务", "My tasks"), "organisation": ("本单位任务", "My organisation's tasks"),
     "process": ("流程", "Process"), "case": ("案件", "Case"), "step": ("环节", "Step"),

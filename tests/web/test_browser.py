@@ -56,7 +56,7 @@ def test_clue_registered_transferred_and_verified_in_the_browser(live_server, pa
         route.continue_(post_data=route.request.post_data_buffer.replace("襄垣县".encode(), b""))
     page.route(re.compile(r"/complete$"), tamper)
     page.click("#submit")
-    expect(page.locator("#form-error")).to_contain_text("region")
+    expect(page.locator("#form-error")).to_contain_text("涉及地区")
     expect(page.locator(".fjs-form-field-error", has_text="必填")).to_be_visible()
     page.unroute(re.compile(r"/complete$"))
     expect(page.get_by_label("涉及地区")).to_have_value("襄垣县")  # nothing typed is lost

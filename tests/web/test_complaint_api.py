@@ -3,7 +3,9 @@ import pytest
 
 from engine import credentials, ledgers
 from tests.conftest import at
+from tests.driver import Case
 from tests.integration.test_complaint import INTAKE
+from tests.web.conftest import sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +51,26 @@ def test_the_complaint_endpoint_is_documented(client):
     post = spec["paths"]["/api/v1/complaints"]["post"]
     assert {"201", "401", "403", "422"} <= set(post["responses"])
     assert "respondent" in spec["components"]["schemas"]["Complaint"]["properties"]
+
+
+def test_the_platform_account_holds_no_task_and_sees_only_the_complaints_it_pushed(client, platform, sessions):
+    pushed = client.post("/api/v1/complaints", headers=platform, json=INTAKE).json["instance_id"]
+    entered = Case(sessions, "complaint", "county_ndrc_clerk", at("2026-03-02 09:30"),
+                   dict(INTAKE, subject="窗口要求提供无关证明", hotline_ref=""))
+    # The county NDRC's clerks see both dispatch steps; the platform sees none.
+    assert client.get("/api/v1/tasks?scope=organisation", headers=platform).json["total"] == 0
+    [dispatch] = [t for t in entered.view()["ready_tasks"] if t["task_name"] == "dispatch"]
+    refused = client.post(f"/api/v1/tasks/{dispatch['task_id']}/complete", headers=platform,
+                          json={"data": {"lead_department": "county_housing"}})
+    assert refused.status_code == 403 and "hotline_12345" in refused.json["message"]
+    assert client.get(f"/api/v1/instances/{pushed}", headers=platform).status_code == 200
+    assert client.get(f"/api/v1/instances/{entered.id}", headers=platform).status_code == 404
+    assert entered.ready() == ["dispatch"]
+
+
+def test_a_platform_account_cannot_sign_in_to_the_pages(client, sessions):
+    with sessions() as s, s.begin():
+        credentials.set_password(s, "hotline_12345", "a-long-platform-secret")
+    answer = sign_in(client, "hotline_12345", "a-long-platform-secret")
+    assert answer.status_code == 403 and "不能登录网页" in answer.get_data(as_text=True)
+    assert client.get("/tasks").status_code == 302

@@ -8,16 +8,41 @@
   const message = document.getElementById('form-error');
   const button = document.getElementById('submit');
   // No input debounce: a quick submit must never lose the last keystrokes.
-  const form = new FormViewer.Form({ container: document.getElementById('form'), debounce: false });
+  const container = document.getElementById('form');
+  const form = new FormViewer.Form({ container, debounce: false });
+  window.zhunruFormZh(form, container);
 
-  // form-js keys its errors by component id; the server names fields by key.
-  const idOfKey = {};
-  (function collect(components) {
+  // form-js keys its errors by component id (and a list row's by id, then row index); the server
+  // names fields by key, a list row's as `path.index.key`.
+  const fieldOfKey = {};
+  (function collect(components, scope) {
     (components || []).forEach((c) => {
-      if (c.key) idOfKey[c.key] = c.id;
-      collect(c.components);
+      const name = c.key || (c.type === 'dynamiclist' ? c.path : null);
+      if (name) fieldOfKey[scope + name] = { id: c.id, label: c.label || name };
+      collect(c.components, c.type === 'dynamiclist' ? scope + c.path + '.' : scope);
     });
-  })(schema.components);
+  })(schema.components, '');
+
+  function placeErrors(serverErrors) {
+    const errors = {};
+    const summary = [];
+    Object.entries(serverErrors).forEach(([key, text]) => {
+      const parts = key.split('.');
+      const row = parts.length === 3 ? parts[1] : null;
+      const field = fieldOfKey[row === null ? key : parts[0] + '.' + parts[2]];
+      const id = field ? field.id : key;
+      if (row === null) {
+        errors[id] = [text];
+      } else {
+        errors[id] = errors[id] || {};
+        errors[id][row] = [text];
+      }
+      const list = row === null ? null : fieldOfKey[parts[0]];
+      summary.push((list ? list.label + ' ' : '') + (field ? field.label : key) + ' ' + text);
+    });
+    form._setState({ errors }); // form-js shows these under each field
+    return summary.join('；');
+  }
 
   function showError(text) {
     message.textContent = text;
@@ -51,12 +76,7 @@
         return;
       }
       if (answer.errors) {
-        const errors = {};
-        Object.entries(answer.errors).forEach(([key, text]) => {
-          errors[idOfKey[key] || key] = [text];
-        });
-        form._setState({ errors }); // form-js shows these under each field
-        showError(config.fix + '：' + Object.entries(answer.errors).map(([k, v]) => k + ' ' + v).join('；'));
+        showError(config.fix + '：' + placeErrors(answer.errors));
       } else {
         showError(answer.message || response.statusText);
       }

@@ -1,0 +1,16 @@
+"""list_archive: the newest cases of the archive as choices for a form (e.g. to pick cases for a notice)."""
+from marshmallow import Schema, fields, validate
+
+from .registry import HandlerContext, Operator
+
+
+class Params(Schema):
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000),
+                           metadata={"description": "最多列出的案例数（最新的在前）"})
+
+
+def handle(params: dict, ctx: HandlerContext) -> dict:
+    return {"options": ctx.archive_choices(params["limit"])}
+
+
+OPERATOR = Operator("list_archive", "列出案例档案（供选取）", Params, handle)
