@@ -3,7 +3,7 @@ import contextvars
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
@@ -66,3 +66,13 @@ spiff_timer.datetime = _SpiffClockDatetime  # type: ignore[misc]
 def local_iso(value: datetime) -> str:
     """An instant as staff read it: ISO 8601 in Asia/Shanghai."""
     return value.astimezone(SHANGHAI).isoformat()
+
+
+def deadline_text(iso: str | None) -> str:
+    """A deadline as staff write it: one that ends a day reads "that day 24:00", not the next day's 00:00."""
+    if not iso:
+        return ""
+    due = datetime.fromisoformat(iso).astimezone(SHANGHAI)
+    if (due.hour, due.minute, due.second) == (0, 0, 0):
+        return f"{(due - timedelta(days=1)):%Y-%m-%d} 24:00"
+    return f"{due:%Y-%m-%d %H:%M}"

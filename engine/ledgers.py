@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .clock import local_iso
+from .clock import deadline_text, local_iso
 from .errors import InvalidInput
 from .models import Instance, LedgerItem
 
@@ -104,7 +104,7 @@ def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str]
     for number, row in enumerate(rows, start=1):
         unit = row["organisation"]
         sheet.append([number, row["item_key"], row["source"], row["title"], unit_names.get(unit, unit or ""),
-                      row["person"] or "", when(row["deadline"]), row["status_text"], when(row["opened_at"]),
+                      row["person"] or "", deadline_text(row["deadline"]), row["status_text"], when(row["opened_at"]),
                       when(row["closed_at"])])
     sheet.freeze_panes = "A3"
     out = io.BytesIO()

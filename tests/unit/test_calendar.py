@@ -88,3 +88,12 @@ def test_cards(now, card):
 
 def test_a_step_without_deadline_has_no_card():
     assert deadlines.card(None, None, at("2026-02-13 10:00")) is None
+
+
+def test_a_deadline_that_ends_a_day_reads_as_that_day_24_00():
+    from engine.clock import deadline_text
+    assert deadline_text("2026-03-21T00:00:00+08:00") == "2026-03-20 24:00"
+    assert deadline_text("2026-03-01T00:00:00+08:00") == "2026-02-28 24:00"
+    assert deadline_text("2026-03-20T16:00:00+00:00") == "2026-03-20 24:00"  # the same instant in UTC
+    assert deadline_text("2026-03-20T17:30:00+08:00") == "2026-03-20 17:30"
+    assert deadline_text(None) == ""

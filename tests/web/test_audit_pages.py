@@ -47,7 +47,7 @@ def test_the_replay_page_steps_through_the_case(live_server, page, sessions):
     extended = next(i for i, e in enumerate(events) if e["kind"] == "deadline_extended")
     page.select_option("#jump", str(extended))
     expect(page.locator("#event")).to_contain_text("延期")
-    expect(page.locator("#deadlines")).to_contain_text("2026-03-21 00:00")
+    expect(page.locator("#deadlines")).to_contain_text("2026-03-20 24:00")
     expect(page.locator("#deadlines .card-green")).to_be_visible()  # as of the extension, on time
     page.click("#last")
     expect(page.locator("#event")).to_contain_text("逾期上报")

@@ -96,7 +96,7 @@ def test_owner_adds_a_step_with_form_and_deadline_and_deploys(live_server, page,
     sign_in(page, live_server, "city_ndrc_clerk")
     page.goto(f"{live_server}/tasks?scope=organisation")
     row = page.locator("#task-table tbody tr", has_text="初审")
-    expect(row).to_contain_text("2026-03-05 00:00")  # two working days after Mon 03-02
+    expect(row).to_contain_text("2026-03-04 24:00")  # two working days after Mon 03-02
     row.locator("a").click()
     expect(page.locator(".instructions")).to_have_text("请初审线索：新版本流程中的线索")
 

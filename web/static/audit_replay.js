@@ -14,6 +14,14 @@
   let index = steps.length - 1;
 
   const cell = (value) => Object.assign(document.createElement('td'), { textContent: value == null ? '' : String(value) });
+  // A deadline that ends a day reads "that day 24:00", as on the task pages (instants come in +08:00).
+  function dueText(iso) {
+    const shown = iso.slice(0, 16).replace('T', ' ');
+    if (!shown.endsWith(' 00:00')) return shown;
+    const day = new Date(iso.slice(0, 10) + 'T00:00:00Z');
+    day.setUTCDate(day.getUTCDate() - 1);
+    return day.toISOString().slice(0, 10) + ' 24:00';
+  }
   const row = (...values) => { const tr = document.createElement('tr'); tr.append(...values.map(cell)); return tr; };
 
   function show(i) {
@@ -38,7 +46,7 @@
       ...Object.entries(step.changed || {}).map(([k, v]) => row(k, typeof v === 'object' ? JSON.stringify(v) : v)));
     document.querySelector('#deadlines tbody').replaceChildren(
       ...(step.deadlines || []).map((d) => {
-        const tr = row(d.step || d.timer, d.due_at.slice(0, 16).replace('T', ' '));
+        const tr = row(d.step || d.timer, dueText(d.due_at));
         tr.append(Object.assign(document.createElement('td'), {
           innerHTML: `<span class="card card-${d.card}">${text.cards[d.card]}</span>` }));
         return tr;
