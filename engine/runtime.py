@@ -362,10 +362,11 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
 
 def due_instances(session: Session, now: datetime, limit: int = 100, exclude: frozenset[str] = frozenset()
                   ) -> list[str]:
-    """Instances with a timer due before `now` and not backing off; cost follows the due timers only."""
+    """Instances with a timer due before `now` and not backing off; cost follows the due timers only.
+    Deadlines come before reminders: a backlog of 催办 never delays an escalation."""
     query = (select(Timer.instance_id)
              .where(Timer.due_at < now, or_(Timer.next_attempt_at.is_(None), Timer.next_attempt_at <= now))
-             .order_by(Timer.due_at).limit(limit + len(exclude)))
+             .order_by(Timer.kind == "reminder", Timer.due_at).limit(limit + len(exclude)))
     seen: dict[str, None] = {}
     for instance_id in session.scalars(query):
         if instance_id not in exclude:

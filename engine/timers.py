@@ -5,6 +5,7 @@ timers are read from its state under that lock, so every timer fires exactly onc
 fails is rolled back, retried with backoff and listed as an incident until it succeeds.
 """
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ class Tick:
     skipped: list[str] = field(default_factory=list)  # held by another worker this tick
     started: list[dict[str, str]] = field(default_factory=list)  # {process_id, instance_id, scheduled_for}
     failed_starts: list[dict[str, str]] = field(default_factory=list)  # {process_id, error}
+    fired_after: dict[str, float] = field(default_factory=dict)  # instance id → seconds into the tick
 
 
 def backoff(attempts: int) -> timedelta:
@@ -46,6 +48,7 @@ def _defer(session: Session, instance_id: str, now: datetime, error: str) -> Non
 def fire_due(sessions: sessionmaker[Session], now: datetime, batch: int = 100) -> Tick:
     """Fire every timer due before `now`."""
     tick = Tick()
+    began = time.perf_counter()
     done: set[str] = set()
     while True:
         with sessions() as session, session.begin():
@@ -68,6 +71,8 @@ def fire_due(sessions: sessionmaker[Session], now: datetime, batch: int = 100) -
                 tick.skipped.append(instance_id)
                 continue
             tick.fired.extend({"instance_id": instance_id, "task_name": n} for n in result.timers)
+            if result.timers:
+                tick.fired_after[instance_id] = time.perf_counter() - began
             tick.reminded.extend({"instance_id": instance_id, "task_name": n} for n in result.reminders)
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import definitions, directory, runtime, timers
-from engine.models import Escalation, Event, Instance
+from engine.models import Escalation, Event, Instance, Timer
 from tests.conftest import PG_URL, ROOT, at
 from tests.driver import Case
 
@@ -140,3 +140,20 @@ def test_a_timer_fires_in_a_new_process_after_a_restart(sessions, db_url):
     late = zhunru(db_url, "worker", "--once", now="2026-02-15T00:00:05+08:00")
     assert late.communicate(timeout=120)[0].strip() == f"已触发 {clue} transfer_deadline"
     assert count_events(sessions, "timer_fired") == {clue: 1}
+
+
+def test_deadlines_fire_before_a_backlog_of_reminders(sessions):
+    """After workers were stopped, reminders due earlier must not hold back a deadline."""
+    [late] = registered_clues(sessions, 1)  # transfer due by the end of Mon 02-16
+    case = Case(sessions, "clue_0137", "city_ndrc", at("2026-02-16 09:30"))
+    case.complete("register", "city_ndrc", at("2026-02-16 09:40"), REGISTER)  # due by the end of Tue 02-17
+    with sessions() as s, s.begin():
+        reminder = s.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.kind == "reminder")).one()
+        reminder.due_at = at("2026-02-16 10:00")  # a reminder that fell due before the other case's deadline
+    now = at("2026-02-17 09:00")
+    with sessions() as s:
+        assert runtime.due_instances(s, now) == [late, case.id]
+    tick = timers.fire_due(sessions, now)
+    assert tick.fired == [{"instance_id": late, "task_name": "transfer_deadline"}]
+    assert tick.reminded == [{"instance_id": case.id, "task_name": "transfer"}]
+    assert list(tick.fired_after) == [late]
