@@ -14,7 +14,7 @@ SHOWN = ("instance_started", "task_completed", "message_received", "timer_fired"
 
 
 def _value(value: Any, field: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    if field["type"] == "dynamiclist":
+    if field["type"] == forms.LIST:
         return {"text": "；".join(_row(i, row, field["fields"], names) for i, row in enumerate(value or [], 1))}
     if field["type"] == "filepicker":
         return {"files": [{"file_id": f, "filename": names.get(f, f)} for f in (value or [])]}
