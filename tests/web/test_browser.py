@@ -27,6 +27,17 @@ def choose(page, label: str, option: str) -> None:
     page.locator(".fjs-dropdownlist-item", has_text=option).first.click()
 
 
+def claim_and_open(page, step: str, shows: str | None = None) -> None:
+    """From the unit's pool: claim the step (its row showing `shows`, when given), then open it from 我的任务."""
+    page.click("#scope-organisation")
+    row = page.locator("#task-table tbody tr", has_text=step)
+    if shows:
+        expect(row).to_contain_text(shows)
+    row.locator("button.claim").click()
+    page.click("#scope-mine")
+    page.locator("#task-table tbody tr", has_text=step).locator("a").click()
+
+
 def submit(page) -> None:
     """Submit the form and wait for the page it leads to."""
     with page.expect_navigation(), page.expect_response(re.compile(r"/complete$")) as answer:

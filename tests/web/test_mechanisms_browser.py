@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import screenshot
-from tests.web.test_browser import sign_in, sign_out, submit
+from tests.web.test_browser import claim_and_open, sign_in, sign_out, submit
 
 
 @pytest.fixture(autouse=True)
@@ -36,12 +36,7 @@ def test_campaign_started_on_the_page_and_a_problem_entered_by_the_department(li
     sign_out(page)
 
     sign_in(page, live_server, "county_housing_clerk")
-    page.click("#scope-organisation")
-    row = page.locator("#task-table tbody tr", has_text="自查并登记问题")
-    expect(row).to_contain_text("2026年第一季度市场准入自查")
-    row.locator("button.claim").click()
-    page.click("#scope-mine")
-    page.locator("#task-table tbody tr", has_text="自查并登记问题").locator("a").click()
+    claim_and_open(page, "自查并登记问题", shows="2026年第一季度市场准入自查")
     page.get_by_label("发现问题，登记一项").click()
     for label, text in (("问题来源", "政策文件清理"), ("问题描述", "招标文件要求外地企业在本县注册"),
                         ("原因分析", "沿用旧范本"), ("整改方案", "修订招标文件范本"),

@@ -14,7 +14,7 @@ from tests.conftest import at
 from tests.integration import test_case_notice as notice_case
 from tests.integration.test_complaint import INTAKE
 from tests.web.conftest import screenshot
-from tests.web.test_browser import choose, sign_in
+from tests.web.test_browser import choose, claim_and_open, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -80,12 +80,7 @@ def test_complaint_worked_by_the_county_ndrc_and_the_department_then_replayed_by
 
     case = Case(sessions, "complaint", "county_ndrc_clerk", at("2026-03-02 09:00"), INTAKE)
     sign_in(page, live_server, "county_ndrc_clerk")
-    page.click("#scope-organisation")
-    row = page.locator("#task-table tbody tr", has_text="派单")
-    expect(row).to_contain_text("招标文件要求本地注册")
-    row.locator("button.claim").click()
-    page.click("#scope-mine")
-    page.locator("#task-table tbody tr", has_text="派单").locator("a").click()
+    claim_and_open(page, "派单", shows="招标文件要求本地注册")
     choose(page, "主办部门", "襄垣县住房和城乡建设管理局")
     page.get_by_label("派单意见").fill("请核查招标文件。")
     submit(page)
@@ -93,11 +88,8 @@ def test_complaint_worked_by_the_county_ndrc_and_the_department_then_replayed_by
 
     sign_in(page, live_server, "county_housing_clerk")
     page.click("#scope-organisation")
-    row = page.locator("#task-table tbody tr", has_text="签收或退单")
-    expect(row.locator(".card-green")).to_be_visible()
-    row.locator("button.claim").click()
-    page.click("#scope-mine")
-    page.locator("#task-table tbody tr", has_text="签收或退单").locator("a").click()
+    expect(page.locator("#task-table tbody tr", has_text="签收或退单").locator(".card-green")).to_be_visible()
+    claim_and_open(page, "签收或退单")
     expect(page.locator(".instructions")).to_contain_text("请核查招标文件")
     page.get_by_label("签收，本部门办理").click()
     submit(page)
@@ -151,10 +143,7 @@ def test_notice_cases_are_added_row_by_row_and_verified_row_by_row(live_server, 
     sign_out(page)
 
     sign_in(page, live_server, "county_housing_clerk")
-    page.click("#scope-organisation")
-    page.locator("#task-table tbody tr", has_text="核实事实及政策依据").locator("button.claim").click()
-    page.click("#scope-mine")
-    page.locator("#task-table tbody tr", has_text="核实事实及政策依据").locator("a").click()
+    claim_and_open(page, "核实事实及政策依据")
     expect(page.locator(".instructions")).to_contain_text("共 2 个")
     page.get_by_label("事实清楚、依据准确").click()
     expect(page.get_by_label("案例名称")).to_have_count(2)
