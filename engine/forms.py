@@ -220,12 +220,12 @@ def labels(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def option_keys(schema: dict[str, Any]) -> list[str]:
     """Case data the form takes choices from (form-js `valuesKey`), handed to it with the prefill."""
-    found, stack = [], list(schema.get("components") or [])
-    while stack:
-        comp = stack.pop()
+    found = []
+    for comp in _components(schema.get("components")):
         if comp.get("valuesKey"):
             found.append(comp["valuesKey"])
-        stack.extend(comp.get("components") or [])
+        if comp.get("type") == LIST:
+            found += option_keys(comp)
     return found
 
 
