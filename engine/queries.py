@@ -197,8 +197,9 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     spiff_task = workflow.get_task_from_id(uuid.UUID(task_id))
     data = dict(spiff_task.data) if spiff_task is not None else {}
     schema = runtime.form_schema(session, task.form_key, task.form_version)
-    shown = [*forms.input_keys(schema), *forms.option_keys(schema)] if schema else []
-    prefill = {k: data[k] for k in shown if k in data and k not in forms.file_fields(schema)}
+    shown = set(forms.input_keys(schema)) - set(forms.file_fields(schema)) | set(forms.option_keys(schema)) \
+        if schema else set()
+    prefill = {k: data[k] for k in shown if k in data}
     return {
         "task": task_view(task, now, instance.title, loaded.name),
         "may_act": assignment.may_act(task, actor),
