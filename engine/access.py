@@ -1,10 +1,12 @@
 """Who may see a case: its parties (organisations, groups and users that held or did a step)."""
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from . import directory
+from .db import conflict_insert
 from .directory import Actor
 from .errors import NotFound
 from .models import FileUse, Instance, InstanceParty, StoredFile
@@ -12,14 +14,17 @@ from .models import FileUse, Instance, InstanceParty, StoredFile
 ORGANISATION, GROUP, USER = "organisation", "group", "user"
 
 
+_NOTE: dict[str, Any] = {}  # by dialect, built once: statements built per call cost more than they run
+
+
 def note(session: Session, instance_id: str, parties: Iterable[tuple[str, str]]) -> None:
     """Remember these parties of the case (idempotent)."""
-    wanted = {p for p in parties if p[1]}
-    if not wanted:
-        return
-    known = {(kind, code) for kind, code in session.execute(
-        select(InstanceParty.kind, InstanceParty.code).where(InstanceParty.instance_id == instance_id))}
-    session.add_all(InstanceParty(instance_id=instance_id, kind=kind, code=code) for kind, code in wanted - known)
+    wanted = [{"instance_id": instance_id, "kind": kind, "code": code} for kind, code in set(parties) if code]
+    if wanted:
+        dialect = session.get_bind().dialect.name
+        if dialect not in _NOTE:
+            _NOTE[dialect] = conflict_insert(session, InstanceParty.__table__).on_conflict_do_nothing()
+        session.execute(_NOTE[dialect], wanted)
 
 
 def jurisdiction(session: Session, actor: Actor) -> frozenset[str]:

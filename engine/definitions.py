@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventD
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from handlers import registry
@@ -369,12 +369,24 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
     return loaded
 
 
-def latest_definition(session: Session, process_id: str) -> Definition:
-    row = _latest(session, Definition, Definition.process_id, process_id)
+_DEFINITIONS = Definition.__table__
+# Built once: every start reads it. Without the XML, which the loaded (cached) definition holds.
+_NEWEST = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.process_id, _DEFINITIONS.c.version, _DEFINITIONS.c.sha256)
+           .where(_DEFINITIONS.c.process_id == bindparam("process_id"))
+           .order_by(_DEFINITIONS.c.version.desc()).limit(1))
+
+
+def latest_version(session: Session, process_id: str) -> Any:
+    """The newest deployed version of a process: its id, process_id, version and sha256."""
+    row = session.execute(_NEWEST, {"process_id": process_id}).first()
     if row is None:
         known = ", ".join(session.scalars(select(Definition.process_id).distinct().order_by(Definition.process_id)))
         raise NotFound(f"流程 {process_id} 未部署 (已部署: {known or '无'})")
     return row
+
+
+def latest_definition(session: Session, process_id: str) -> Definition:
+    return session.get(Definition, latest_version(session, process_id).id)
 
 
 def process_summaries(session: Session) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ import mimetypes
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput, NotFound
@@ -51,17 +51,31 @@ def get(session: Session, file_id: str) -> StoredFile:
     return row
 
 
+# Built once, as commands check and link evidence on every step; the content column is never read here.
+_FILES, _USES = StoredFile.__table__, FileUse.__table__
+_DIGESTS = select(_FILES.c.id, _FILES.c.sha256).where(_FILES.c.id.in_(bindparam("ids", expanding=True)))
+_USED = select(_USES.c.file_id).where(_USES.c.instance_id == bindparam("instance_id"))
+_USE = insert(_USES)
+
+
+def digests(session: Session, file_ids: list[str]) -> dict[str, str]:
+    """The SHA-256 of each of these files that exists, by id."""
+    return dict(session.execute(_DIGESTS, {"ids": list(file_ids)}).all()) if file_ids else {}
+
+
 def exists(session: Session, file_id: str) -> bool:
-    return session.get(StoredFile, file_id) is not None
+    return bool(digests(session, [file_id]))
 
 
 def link(session: Session, file_ids: list[str], instance_id: str, task_name: str | None, now: datetime) -> None:
     """Record that a case's form data references these files (who may see the case may download them)."""
     if not file_ids:
         return
-    known = set(session.scalars(select(FileUse.file_id).where(FileUse.instance_id == instance_id)))
-    session.add_all(FileUse(file_id=f, instance_id=instance_id, task_name=task_name, used_at=now)
-                    for f in dict.fromkeys(file_ids) if f not in known)
+    known = set(session.execute(_USED, {"instance_id": instance_id}).scalars())
+    new = [{"file_id": f, "instance_id": instance_id, "task_name": task_name, "used_at": now}
+           for f in dict.fromkeys(file_ids) if f not in known]
+    if new:
+        session.execute(_USE, new)
 
 
 def of_instance(session: Session, instance_id: str) -> list[dict]:

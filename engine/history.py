@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .models import Event, Instance
@@ -25,19 +25,33 @@ def event_hash(prev_hash: str, instance_id: str, seq: int, at: datetime, actor: 
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
-def append(session: Session, instance: Instance, kind: str, actor: str, at: datetime,
-           task_id: str | None = None, task_name: str | None = None,
-           data: dict[str, Any] | None = None) -> Event:
-    """Record one event; the chain head lives on the instance row, which the command holds."""
+def chain(instance: Instance, kind: str, actor: str, at: datetime, task_id: str | None = None,
+          task_name: str | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The next event's row, chained onto the head kept on the instance row (which the command holds)."""
     data = json.loads(canonical(data or {}))
     seq = instance.event_seq + 1
     digest = event_hash(instance.event_hash, instance.id, seq, at, actor, kind, task_id, task_name, data)
-    event = Event(instance_id=instance.id, seq=seq, at=at, actor=actor, kind=kind, task_id=task_id,
-                  task_name=task_name, data=data, prev_hash=instance.event_hash, hash=digest)
-    session.add(event)
+    row = {"instance_id": instance.id, "seq": seq, "at": at, "actor": actor, "kind": kind, "task_id": task_id,
+           "task_name": task_name, "data": data, "prev_hash": instance.event_hash, "hash": digest}
     instance.event_seq = seq
     instance.event_hash = digest
-    return event
+    return row
+
+
+_INSERT = insert(Event.__table__)
+
+
+def write(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert chained rows in one statement (a Core insert: it flushes nothing else first)."""
+    if rows:
+        session.execute(_INSERT, rows)
+
+
+def append(session: Session, instance: Instance, kind: str, actor: str, at: datetime,
+           task_id: str | None = None, task_name: str | None = None,
+           data: dict[str, Any] | None = None) -> None:
+    """Record one event."""
+    write(session, [chain(instance, kind, actor, at, task_id, task_name, data)])
 
 
 def events(session: Session, instance_id: str) -> list[Event]:

@@ -1,7 +1,8 @@
 """The human_task and timer rows that queries need, derived from the workflow after each command."""
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -17,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import assignment
@@ -162,10 +163,32 @@ def deadline_basis(task: Any, due: datetime) -> dict[str, Any] | None:
     return None
 
 
-def _event_timer_rows(workflow: BpmnWorkflow) -> tuple[dict[str, dict[str, Any]], dict[Any, tuple[datetime, bool]]]:
+class Snapshot(NamedTuple):
+    """What a command's save reads off the task tree, in one walk."""
+
+    ready: list[Any]  # ready user and manual tasks
+    waiting: list[tuple[Any, datetime]]  # waiting timers with their due time
+    errors: list[Any]
+
+
+def snapshot(workflow: BpmnWorkflow) -> Snapshot:
+    ready, waiting, errors = [], [], []
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+        if task.state == TaskState.READY:
+            if task.task_spec.manual:
+                ready.append(task)
+        elif task.state == TaskState.ERROR:
+            errors.append(task)
+        elif (due := timer_due(task)) is not None:
+            waiting.append((task, due))
+    return Snapshot(ready, waiting, errors)
+
+
+def _event_timer_rows(waiting: list[tuple[Any, datetime]]
+                      ) -> tuple[dict[str, dict[str, Any]], dict[Any, tuple[datetime, bool]]]:
     rows: dict[str, dict[str, Any]] = {}
     deadline_of: dict[Any, tuple[datetime, bool]] = {}
-    for task, due in waiting_timers(workflow):
+    for task, due in waiting:
         activity = attached_activity(task)
         basis = deadline_basis(task, due)
         provisional = bool(basis and basis["provisional"])
@@ -189,54 +212,98 @@ def _shown_deadline(task: Any, deadline_of: dict[Any, tuple[datetime, bool]]) ->
     return (datetime.fromisoformat(lapsed), False) if lapsed else (None, False)
 
 
-def sync(session: Session, instance: Instance, definition: LoadedDefinition, workflow: BpmnWorkflow,
+class _Statements(NamedTuple):
+    columns: tuple[str, ...]  # the state a command rewrites
+    stored: Any
+    delete: Any
+    insert: Any
+    update: Any
+
+
+def _statements(table: Table, columns: tuple[str, ...]) -> _Statements:
+    """Built once: a statement built per call costs more than running it."""
+    return _Statements(
+        columns,
+        select(table.c.id, *(table.c[c] for c in columns)).where(table.c.instance_id == bindparam("instance_id")),
+        delete(table).where(table.c.id.in_(bindparam("ids", expanding=True))),
+        insert(table),
+        update(table).where(table.c.id == bindparam("row_id")))
+
+
+_TASKS = _statements(HumanTask.__table__, ("organisation", "group_name", "assignee", "due_at", "due_provisional",
+                                           "remind_at", "reminded_at"))
+_TIMERS = _statements(Timer.__table__, ("kind", "task_name", "attached_to", "due_at", "rule", "rule_days",
+                                        "received_at", "provisional"))
+
+
+def _stored(session: Session, statements: _Statements, instance_id: str) -> dict[str, dict[str, Any]]:
+    return {row[0]: dict(zip(statements.columns, row[1:], strict=True))
+            for row in session.execute(statements.stored, {"instance_id": instance_id})}
+
+
+def _rewrite(session: Session, statements: _Statements, instance_id: str, current: dict[str, dict[str, Any]],
+             wanted: dict[str, dict[str, Any]], new: Callable[[str], dict[str, Any]]) -> None:
+    """Make this instance's rows the wanted ones (id -> state columns, as `current` holds the stored ones),
+    in at most three statements; `new(id)` gives the other columns of a row to insert.
+    Core statements: they flush nothing else first."""
+    gone = [row_id for row_id in current if row_id not in wanted]
+    if gone:
+        session.execute(statements.delete, {"ids": gone})
+    inserts = [{"id": row_id, "instance_id": instance_id, **values, **new(row_id)}
+               for row_id, values in wanted.items() if row_id not in current]
+    if inserts:
+        session.execute(statements.insert, inserts)
+    updates = [{"row_id": row_id, **values} for row_id, values in wanted.items()
+               if row_id in current and values != current[row_id]]
+    if updates:
+        session.execute(statements.update, updates)
+
+
+def sync(session: Session, instance: Instance, definition: LoadedDefinition, tasks: Snapshot,
          now: datetime, known_organisations: AbstractSet[str], calendar: WorkCalendar) -> set[tuple[str, str]]:
     """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the
-    parties (organisation, group, user) that now hold a step."""
-    wanted_timers, deadline_of = _event_timer_rows(workflow)
-    parties: set[tuple[str, str]] = set()
-
-    current = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id))}
-    wanted = {str(t.id): t for t in ready_human_tasks(workflow)}
-    for task_id, row in current.items():
-        if task_id not in wanted:
-            session.delete(row)
-    for task_id, task in wanted.items():
+    parties (organisation, group, user) that now hold a step. The caller has flushed its ORM changes."""
+    wanted_timers, deadline_of = _event_timer_rows(tasks.waiting)
+    stored = _stored(session, _TASKS, instance.id)
+    wanted: dict[str, dict[str, Any]] = {}
+    specs: dict[str, Any] = {}
+    for task in tasks.ready:
+        task_id = str(task.id)
+        specs[task_id] = task.task_spec
         owner = assignment.resolve(definition, task.task_spec.lane, task.data, instance.started_by,
                                    known_organisations)
-        row = current.get(task_id)
-        if row is None:
-            row = HumanTask(id=task_id, instance_id=instance.id, process_id=instance.process_id,
-                            task_name=task.task_spec.bpmn_id or task.task_spec.name,
-                            title=task_title(task.task_spec), lane=task.task_spec.lane,
-                            form_key=form_key(task.task_spec), created_at=now,
-                            form_version=definition.form_versions.get(form_key(task.task_spec) or ""))
-            session.add(row)
-        row.organisation, row.group_name = owner.organisation, owner.group_name
-        if row.assignee is None or owner.assignee is not None:
-            row.assignee = owner.assignee
-        parties |= {("organisation", row.organisation), ("group", row.group_name), ("user", row.assignee)}
+        before = stored.get(task_id, {})
+        assignee, reminded_at = before.get("assignee"), before.get("reminded_at")
+        if assignee is None or owner.assignee is not None:
+            assignee = owner.assignee
         due, provisional = _shown_deadline(task, deadline_of)
-        if row.due_at != due:
-            row.reminded_at = None  # a moved deadline gets its own reminder
-        row.due_at, row.due_provisional = due, provisional
-        row.remind_at = calendar.reminder_at(due) if due else None
-        if row.remind_at is not None and row.reminded_at is None and task.id in deadline_of:
+        if before.get("due_at") != due:
+            reminded_at = None  # a moved deadline gets its own reminder
+        remind_at = calendar.reminder_at(due) if due else None
+        wanted[task_id] = {"organisation": owner.organisation, "group_name": owner.group_name,
+                           "assignee": assignee, "due_at": due, "due_provisional": provisional,
+                           "remind_at": remind_at, "reminded_at": reminded_at}
+        if remind_at is not None and reminded_at is None and task.id in deadline_of:
+            name = task.task_spec.bpmn_id or task.task_spec.name
             wanted_timers[REMINDER_PREFIX + task_id] = {
-                "kind": "reminder", "task_name": row.task_name, "attached_to": row.task_name,
-                "due_at": row.remind_at, "rule": None, "rule_days": None, "received_at": None,
+                "kind": "reminder", "task_name": name, "attached_to": name,
+                "due_at": remind_at, "rule": None, "rule_days": None, "received_at": None,
                 "provisional": provisional}
 
-    existing = {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
-    for timer_id, timer in existing.items():
-        if timer_id not in wanted_timers:
-            session.delete(timer)
-    for timer_id, values in wanted_timers.items():
-        timer = existing.get(timer_id)
-        if timer is None:
-            session.add(Timer(id=timer_id, instance_id=instance.id, **values))
-            continue
-        for key, value in values.items():
-            if getattr(timer, key) != value:
-                setattr(timer, key, value)
-    return {p for p in parties if p[1]}
+    def new_task(task_id: str) -> dict[str, Any]:
+        spec = specs[task_id]
+        key = form_key(spec)
+        return {"process_id": instance.process_id, "task_name": spec.bpmn_id or spec.name,
+                "title": task_title(spec), "lane": spec.lane, "form_key": key, "created_at": now,
+                "form_version": definition.form_versions.get(key or "")}
+
+    _rewrite(session, _TASKS, instance.id, stored, wanted, new_task)
+    _rewrite(session, _TIMERS, instance.id, _stored(session, _TIMERS, instance.id), wanted_timers,
+             lambda _: {})
+    # ORM copies of the rows just rewritten would read stale; the next read loads them afresh.
+    for row in [o for o in session.identity_map.values()
+                if isinstance(o, HumanTask | Timer) and o.instance_id == instance.id]:
+        session.expunge(row)
+    return {(kind, code) for values in wanted.values()
+            for kind, code in (("organisation", values["organisation"]), ("group", values["group_name"]),
+                               ("user", values["assignee"])) if code}

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -75,13 +75,14 @@ class _Run:
         workflow.script_engine = self.script_engine  # never serialized; attach after every restore
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
+        self.event_rows: list[dict[str, Any]] = []  # written together when the command saves
         self.parties: set[tuple[str, str]] = set()
         self.failed = False  # the engine raised in this command, whether or not a task is left in ERROR
 
     def start_child(self, process_id: str, data: dict[str, Any]) -> str:
         """Another case started by this one's service task, in the same transaction."""
         check_data(data, "启动数据")
-        row = definitions.latest_definition(self.session, process_id)
+        row = definitions.latest_version(self.session, process_id)
         return _start(self.session, row, definitions.load(self.session, row.id, row.sha256), data,
                       self.actor, self.now, {"source_instance": self.instance.id}).id
 
@@ -158,7 +159,7 @@ class _Run:
             self.parties.add((access.USER, actor))
         # The calendar it ran under is part of the record, so a replay counts deadlines the same way.
         data = {**data, "calendar": self.calendar.revision}
-        history.append(self.session, self.instance, kind, actor, self.now, task_id, task_name, data)
+        self.event_rows.append(history.chain(self.instance, kind, actor, self.now, task_id, task_name, data))
 
     def _flush_events(self, actor: str | None = None) -> None:
         for kind, task_name, data in self.pending_events:
@@ -168,9 +169,10 @@ class _Run:
     def save(self) -> Instance:
         wf, inst = self.workflow, self.instance
         self._flush_events()
+        tasks = projections.snapshot(wf)
         if wf.is_completed():
             inst.status, inst.completed_at = "completed", self.now
-        elif self.failed or any(True for _ in wf.get_tasks(state=TaskState.ERROR)):
+        elif self.failed or tasks.errors:
             inst.status = "error"
         else:
             inst.status, inst.error_task, inst.error_message = "running", None, None
@@ -179,15 +181,14 @@ class _Run:
         data = instance_data(wf)
         inst.title = str(data.get("case_title") or inst.title)[:300]
         inst.subject_key = str(data["subject_key"])[:200] if data.get("subject_key") else None
-        # The projections read only this instance's own rows: one flush at the end, not one per query.
-        with self.session.no_autoflush:
-            self.parties |= projections.sync(self.session, inst, self.definition, wf, self.now,
-                                             self.known_organisations, self.calendar)
-            access.note(self.session, inst.id, self.parties)
         try:
-            self.session.flush()
+            self.session.flush()  # the instance row first: its version check refuses a concurrent writer
         except StaleDataError as exc:
             raise Conflict(f"实例 {inst.id} 已被他人同时修改，请重试") from exc
+        self.parties |= projections.sync(self.session, inst, self.definition, tasks, self.now,
+                                         self.known_organisations, self.calendar)
+        access.note(self.session, inst.id, self.parties)
+        history.write(self.session, self.event_rows)
         workflow_cache.offer(self.session, inst.id, inst.row_version, inst.state, wf)
         return inst
 
@@ -199,12 +200,24 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return workflow.last_task.data
 
 
+def _lock_statement(skip_locked: bool) -> Any:
+    return (select(Instance, Definition.sha256).join(Definition, Definition.id == Instance.definition_id)
+            .where(Instance.id == bindparam("instance_id")).with_for_update(of=Instance, skip_locked=skip_locked)
+            .execution_options(populate_existing=True))
+
+
+# Built once: a statement built per call costs more than running it, and every command runs these.
+_LOCK = {skip: _lock_statement(skip) for skip in (False, True)}
+_TASK_AND_FORM = (
+    select(HumanTask.__table__, FormDefinition.__table__.c.schema)
+    .outerjoin(FormDefinition.__table__, and_(FormDefinition.__table__.c.form_key == HumanTask.__table__.c.form_key,
+                                              FormDefinition.__table__.c.version == HumanTask.__table__.c.form_version))
+    .where(HumanTask.__table__.c.id == bindparam("task_id")))
+
+
 def _locked(session: Session, instance_id: str, skip_locked: bool = False) -> tuple[Instance, str] | None:
     """The instance, locked for this transaction, with its version's digest (one round trip)."""
-    row = session.execute(
-        select(Instance, Definition.sha256).join(Definition, Definition.id == Instance.definition_id)
-        .where(Instance.id == instance_id).with_for_update(of=Instance, skip_locked=skip_locked)
-        .execution_options(populate_existing=True)).first()
+    row = session.execute(_LOCK[skip_locked], {"instance_id": instance_id}).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -220,7 +233,7 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     """Start the newest version of a process with the given data (the message, when the process starts
     on a message: then it is checked against the start event's form)."""
     check_data(data, "启动数据")
-    row = definitions.latest_definition(session, process_id)
+    row = definitions.latest_version(session, process_id)
     definition = definitions.load(session, row.id, row.sha256)
     if not assignment.may_start(definition, actor, directory.codes(session)):
         raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
@@ -230,13 +243,13 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
 def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_for: datetime,
                     now: datetime) -> Instance:
     """Start the newest version of a process by its timer start event `trigger`, as the system."""
-    row = definitions.latest_definition(session, process_id)
+    row = definitions.latest_version(session, process_id)
     definition = definitions.load(session, row.id, row.sha256)
     return _start(session, row, definition, {"scheduled_for": local_iso(scheduled_for)}, "system", now,
                   trigger=trigger)
 
 
-def _start(session: Session, row: Definition, definition: definitions.LoadedDefinition, data: dict[str, Any],
+def _start(session: Session, row: Any, definition: definitions.LoadedDefinition, data: dict[str, Any],
            started_by: str, now: datetime, engine_data: dict[str, Any] | None = None,
            trigger: str | None = None) -> Instance:
     key = projections.start_form_key(definition.spec) if trigger is None else None
@@ -271,31 +284,33 @@ def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str,
         return {}
     ids = [f for key in forms.file_fields(schema) for f in (data.get(key) or [])]
     files.link(session, ids, instance_id, task_name, now)
-    return {"files": {f: files.get(session, f).sha256 for f in ids}} if ids else {}
+    return {"files": files.digests(session, ids)} if ids else {}
+
+
+_FORMS = FormDefinition.__table__
+_FORM_VERSION = select(_FORMS.c.schema).where(_FORMS.c.form_key == bindparam("key"),
+                                              _FORMS.c.version == bindparam("version"))
+_FORM_NEWEST = (select(_FORMS.c.schema).where(_FORMS.c.form_key == bindparam("key"))
+                .order_by(_FORMS.c.version.desc()).limit(1))
 
 
 def form_schema(session: Session, form_key: str | None, version: int | None = None) -> dict[str, Any] | None:
     """A form's schema: the version a process version was deployed with, else the newest."""
     if not form_key:
         return None
-    query = select(FormDefinition).where(FormDefinition.form_key == form_key)
-    query = (query.where(FormDefinition.version == version) if version is not None
-             else query.order_by(FormDefinition.version.desc()).limit(1))
-    row = session.scalars(query).first()
-    return row.schema if row else None
+    if version is not None:
+        return session.execute(_FORM_VERSION, {"key": form_key, "version": version}).scalar()
+    return session.execute(_FORM_NEWEST, {"key": form_key}).scalar()
 
 
 def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: Actor,
                   now: datetime) -> Instance:
     """Complete a ready user task with validated form data, then run the engine until it waits."""
     check_data(data, "任务数据")
-    found = session.execute(
-        select(HumanTask, FormDefinition.schema).outerjoin(FormDefinition, and_(
-            FormDefinition.form_key == HumanTask.form_key, FormDefinition.version == HumanTask.form_version))
-        .where(HumanTask.id == task_id)).first()
-    if found is None:
+    human = session.execute(_TASK_AND_FORM, {"task_id": task_id}).first()
+    if human is None:
         raise NotFound(f"任务 {task_id} 不存在或已办结")
-    human, schema = found
+    schema = human.schema
     if not assignment.may_act(human, actor):
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
     if schema is None and human.form_version is None:

@@ -63,9 +63,12 @@ DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is
 _REVISIONS = (CALENDAR_REVISION, DIRECTORY_REVISION)
 
 
+_ALL = select(Setting.__table__.c.key, Setting.__table__.c.value)  # built once: every command reads it
+
+
 def values(session: Session) -> dict[str, str]:
     """Every known setting with its current value (the default where none is stored)."""
-    stored = dict(session.execute(select(Setting.key, Setting.value)).all())
+    stored = dict(session.execute(_ALL).all())
     return {key: stored.get(key, known.default) for key, known in KNOWN.items()} | {
         key: stored[key] for key in _REVISIONS if key in stored}
 
