@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from . import archive, credit, directory, files, ledgers, notices, projections
 from .clock import local_iso
@@ -11,6 +11,9 @@ from .models import Escalation, Instance, Notification, Organisation, Timer
 
 if TYPE_CHECKING:
     from .runtime import _Run
+
+
+_NOTIFY = insert(Notification.__table__)  # built once: most steps notify a unit
 
 
 class HandlerContext:
@@ -35,8 +38,8 @@ class HandlerContext:
         return sorted(self._session.scalars(query))
 
     def notify(self, organisation: str, title: str, body: str) -> None:
-        self._session.add(Notification(organisation=organisation, instance_id=self.instance_id,
-                                       title=title, body=body, created_at=self.now))
+        self._session.execute(_NOTIFY, {"organisation": organisation, "instance_id": self.instance_id,
+                                        "title": title, "body": body, "created_at": self.now})
 
     def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int:
         due = next((t.due_at for t in self._session.scalars(
