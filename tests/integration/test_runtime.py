@@ -9,9 +9,11 @@ import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 from engine import definitions, directory, queries, runtime
 from engine.errors import Conflict, NotEntitled
+from engine.models import HumanTask, Timer
 from handlers import registry
 from tests.conftest import ROOT, at
 from tests.driver import Case, snapshot
@@ -229,3 +231,26 @@ def test_engine_and_handlers_never_import_flask():
                             text=True, timeout=60, env={**os.environ})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_a_command_leaves_no_stale_copy_of_the_rows_it_rewrote(sessions):
+    """Commands rewrite task and timer rows with plain statements; copies the session already held of them
+    must not outlive the command (a web request reads the case again in the same session)."""
+    case = Case(sessions, "clue_0137", "city_ndrc", at("2026-02-13 09:30"))
+    case.complete("register", "city_ndrc", at("2026-02-13 09:40"), {
+        "source": "province", "summary": "要求外地企业在本地设立分公司", "category": "HIDDEN_BARRIER",
+        "region": "襄垣县"})
+    with sessions() as s, s.begin():
+        transfer = s.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).one()
+        held_timers = s.scalars(select(Timer).where(Timer.instance_id == case.id)).all()
+        assert transfer.task_name == "transfer" and held_timers
+        runtime.complete_task(s, transfer.id, {"competent_unit": "county_gov"}, directory.actor(s, "city_ndrc"),
+                              at("2026-02-14 10:00"))
+        assert s.get(HumanTask, transfer.id) is None
+        (verify,) = s.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).all()
+        assert (verify.task_name, verify.organisation) == ("verify", "county_gov")
+        timers = {t.attached_to: t.due_at for t in s.scalars(select(Timer).where(Timer.instance_id == case.id,
+                                                                                 Timer.kind == "event"))}
+        # L§12(三): verify within 3 working days, after the Spring Festival holiday → ends 02-26 24:00.
+        assert timers["verify"] == at("2026-02-27 00:00")
+        assert "transfer" not in timers
