@@ -25,17 +25,15 @@ def event_hash(prev_hash: str, instance_id: str, seq: int, at: datetime, actor: 
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
-def chain(instance: Instance, kind: str, actor: str, at: datetime, task_id: str | None = None,
-          task_name: str | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The next event's row, chained onto the head kept on the instance row (which the command holds)."""
+def chain(instance_id: str, head: tuple[int, str], kind: str, actor: str, at: datetime,
+          task_id: str | None = None, task_name: str | None = None,
+          data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The next event's row after `head` (the chain's last seq and hash); its seq and hash are the new head."""
     data = json.loads(canonical(data or {}))
-    seq = instance.event_seq + 1
-    digest = event_hash(instance.event_hash, instance.id, seq, at, actor, kind, task_id, task_name, data)
-    row = {"instance_id": instance.id, "seq": seq, "at": at, "actor": actor, "kind": kind, "task_id": task_id,
-           "task_name": task_name, "data": data, "prev_hash": instance.event_hash, "hash": digest}
-    instance.event_seq = seq
-    instance.event_hash = digest
-    return row
+    seq, prev_hash = head[0] + 1, head[1]
+    digest = event_hash(prev_hash, instance_id, seq, at, actor, kind, task_id, task_name, data)
+    return {"instance_id": instance_id, "seq": seq, "at": at, "actor": actor, "kind": kind, "task_id": task_id,
+            "task_name": task_name, "data": data, "prev_hash": prev_hash, "hash": digest}
 
 
 _INSERT = insert(Event.__table__)
@@ -50,8 +48,10 @@ def write(session: Session, rows: list[dict[str, Any]]) -> None:
 def append(session: Session, instance: Instance, kind: str, actor: str, at: datetime,
            task_id: str | None = None, task_name: str | None = None,
            data: dict[str, Any] | None = None) -> None:
-    """Record one event."""
-    write(session, [chain(instance, kind, actor, at, task_id, task_name, data)])
+    """Record one event; the chain head lives on the instance row, which the caller holds locked."""
+    row = chain(instance.id, (instance.event_seq, instance.event_hash), kind, actor, at, task_id, task_name, data)
+    instance.event_seq, instance.event_hash = row["seq"], row["hash"]
+    write(session, [row])
 
 
 def events(session: Session, instance_id: str) -> list[Event]:

@@ -260,11 +260,13 @@ def _rewrite(session: Session, statements: _Statements, instance_id: str, curren
 
 
 def sync(session: Session, instance: Instance, definition: LoadedDefinition, tasks: Snapshot,
-         now: datetime, known_organisations: AbstractSet[str], calendar: WorkCalendar) -> set[tuple[str, str]]:
+         now: datetime, known_organisations: AbstractSet[str], calendar: WorkCalendar, new: bool = False
+         ) -> set[tuple[str, str]]:
     """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the
-    parties (organisation, group, user) that now hold a step. The caller has flushed its ORM changes."""
+    parties (organisation, group, user) that now hold a step. The caller has flushed its ORM changes;
+    a `new` instance has no rows yet."""
     wanted_timers, deadline_of = _event_timer_rows(tasks.waiting)
-    stored = _stored(session, _TASKS, instance.id)
+    stored = {} if new else _stored(session, _TASKS, instance.id)
     wanted: dict[str, dict[str, Any]] = {}
     specs: dict[str, Any] = {}
     for task in tasks.ready:
@@ -298,7 +300,7 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, tas
                 "form_version": definition.form_versions.get(key or "")}
 
     _rewrite(session, _TASKS, instance.id, stored, wanted, new_task)
-    _rewrite(session, _TIMERS, instance.id, _stored(session, _TIMERS, instance.id), wanted_timers,
+    _rewrite(session, _TIMERS, instance.id, {} if new else _stored(session, _TIMERS, instance.id), wanted_timers,
              lambda _: {})
     # ORM copies of the rows just rewritten would read stale; the next read loads them afresh.
     for row in [o for o in session.identity_map.values()

@@ -11,7 +11,6 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import registry
 
@@ -25,6 +24,7 @@ from . import (
     forms,
     history,
     holidays,
+    instance_rows,
     projections,
     serialization,
     settings,
@@ -72,9 +72,10 @@ class _Run:
         self.now = now
         self.actor = actor
         self.definition = definitions.load(session, instance.definition_id, definition_digest)
-        stored = stored_settings or settings.values(session)
-        self.calendar = holidays.load(session, stored)
-        self.known_organisations = directory.codes(session, stored)
+        self.settings = stored_settings or settings.values(session)
+        self.calendar = holidays.load(session, self.settings)
+        self.known_organisations = directory.codes(session, self.settings)
+        self.new = instance.event_seq == 0  # no step recorded yet: it has no rows besides its own
         self.script_engine = ZhunruScriptEngine(self._call_service)
         if workflow is None:
             workflow = (workflow_cache.take(instance.id, instance.row_version, instance.state)
@@ -83,6 +84,7 @@ class _Run:
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
         self.event_rows: list[dict[str, Any]] = []  # written together when the command saves
+        self.head = (instance.event_seq, instance.event_hash)  # of the history chain, moved by each record
         self.parties: set[tuple[str, str]] = set()
         self.failed = False  # the engine raised in this command, whether or not a task is left in ERROR
 
@@ -91,7 +93,7 @@ class _Run:
         check_data(data, "启动数据")
         row = definitions.latest_version(self.session, process_id)
         return _start(self.session, row, definitions.load(self.session, row.id, row.sha256), data,
-                      self.actor, self.now, {"source_instance": self.instance.id}).id
+                      self.actor, self.now, {"source_instance": self.instance.id}, stored_settings=self.settings).id
 
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
@@ -166,7 +168,9 @@ class _Run:
             self.parties.add((access.USER, actor))
         # The calendar it ran under is part of the record, so a replay counts deadlines the same way.
         data = {**data, "calendar": self.calendar.revision}
-        self.event_rows.append(history.chain(self.instance, kind, actor, self.now, task_id, task_name, data))
+        row = history.chain(self.instance.id, self.head, kind, actor, self.now, task_id, task_name, data)
+        self.head = (row["seq"], row["hash"])
+        self.event_rows.append(row)
 
     def _flush_events(self, actor: str | None = None) -> None:
         for kind, task_name, data in self.pending_events:
@@ -177,23 +181,21 @@ class _Run:
         wf, inst = self.workflow, self.instance
         self._flush_events()
         tasks = projections.snapshot(wf)
+        values = {"state": serialization.dump(wf), "updated_at": self.now,
+                  "event_seq": self.head[0], "event_hash": self.head[1]}
         if wf.is_completed():
-            inst.status, inst.completed_at = "completed", self.now
+            values |= {"status": "completed", "completed_at": self.now}
         elif self.failed or tasks.errors:
-            inst.status = "error"
+            values["status"] = "error"
         else:
-            inst.status, inst.error_task, inst.error_message = "running", None, None
-        inst.state = serialization.dump(wf)
-        inst.updated_at = self.now
+            values |= {"status": "running", "error_task": None, "error_message": None}
         data = instance_data(wf)
-        inst.title = str(data.get("case_title") or inst.title)[:300]
-        inst.subject_key = str(data["subject_key"])[:200] if data.get("subject_key") else None
-        try:
-            self.session.flush()  # the instance row first: its version check refuses a concurrent writer
-        except StaleDataError as exc:
-            raise Conflict(f"实例 {inst.id} 已被他人同时修改，请重试") from exc
+        values["title"] = str(data.get("case_title") or inst.title)[:300]
+        values["subject_key"] = str(data["subject_key"])[:200] if data.get("subject_key") else None
+        self.session.flush()  # what handlers left pending in the session, before the rows below
+        instance_rows.write(self.session, inst, values)
         self.parties |= projections.sync(self.session, inst, self.definition, tasks, self.now,
-                                         self.known_organisations, self.calendar)
+                                         self.known_organisations, self.calendar, self.new)
         access.note(self.session, inst.id, self.parties)
         history.write(self.session, self.event_rows)
         workflow_cache.offer(self.session, inst.id, inst.row_version, inst.state, wf)
@@ -258,7 +260,7 @@ def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_f
 
 def _start(session: Session, row: Any, definition: definitions.LoadedDefinition, data: dict[str, Any],
            started_by: str, now: datetime, engine_data: dict[str, Any] | None = None,
-           trigger: str | None = None) -> Instance:
+           trigger: str | None = None, stored_settings: dict[str, str] | None = None) -> Instance:
     key = projections.start_form_key(definition.spec) if trigger is None else None
     schema = form_schema(session, key, definition.form_versions.get(key or ""))
     if schema is not None:
@@ -266,7 +268,7 @@ def _start(session: Session, row: Any, definition: definitions.LoadedDefinition,
         if errors:
             raise FormInvalid("start", errors)
     # Local deadlines in force when the case starts are part of its record (and of its replay).
-    stored = settings.values(session)
+    stored = stored_settings or settings.values(session)
     data = {**data, **(engine_data or {}), **settings.for_process(stored, row.process_id)}
     instance = Instance(id=uuid.uuid4().hex, process_id=row.process_id, definition_id=row.id, status="running",
                         title=str(data.get("case_title") or definition.name)[:300], state="",
