@@ -217,11 +217,11 @@ def _lock_statement(skip_locked: bool) -> Any:
 
 # Built once: a statement built per call costs more than running it, and every command runs these.
 _LOCK = {skip: _lock_statement(skip) for skip in (False, True)}
+_TASKS, _FORMS = HumanTask.__table__, FormDefinition.__table__
 _TASK_AND_FORM = (
-    select(HumanTask.__table__, FormDefinition.__table__.c.schema)
-    .outerjoin(FormDefinition.__table__, and_(FormDefinition.__table__.c.form_key == HumanTask.__table__.c.form_key,
-                                              FormDefinition.__table__.c.version == HumanTask.__table__.c.form_version))
-    .where(HumanTask.__table__.c.id == bindparam("task_id")))
+    select(_TASKS, _FORMS.c.schema)
+    .outerjoin(_FORMS, and_(_FORMS.c.form_key == _TASKS.c.form_key, _FORMS.c.version == _TASKS.c.form_version))
+    .where(_TASKS.c.id == bindparam("task_id")))
 
 
 def _locked(session: Session, instance_id: str, skip_locked: bool = False) -> tuple[Instance, str] | None:
@@ -244,9 +244,10 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     check_data(data, "启动数据")
     row = definitions.latest_version(session, process_id)
     definition = definitions.load(session, row.id, row.sha256)
-    if not assignment.may_start(definition, actor, directory.codes(session)):
+    stored = settings.values(session)
+    if not assignment.may_start(definition, actor, directory.codes(session, stored)):
         raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
-    return _start(session, row, definition, data, actor.username, now)
+    return _start(session, row, definition, data, actor.username, now, stored_settings=stored)
 
 
 def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_for: datetime,
@@ -296,7 +297,6 @@ def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str,
     return {"files": files.digests(session, ids)} if ids else {}
 
 
-_FORMS = FormDefinition.__table__
 _FORM_VERSION = select(_FORMS.c.schema).where(_FORMS.c.form_key == bindparam("key"),
                                               _FORMS.c.version == bindparam("version"))
 _FORM_NEWEST = (select(_FORMS.c.schema).where(_FORMS.c.form_key == bindparam("key"))
