@@ -89,7 +89,7 @@ class _Replay:
             raise HandlerError(operator_name, name, answer["error"].split("失败: ", 1)[-1])
         operator = registry.get(operator_name)
         if operator is not None:  # let it change the workflow as it did (an extension); its answer is the record's
-            operator.handle(operator.params().load(params), _ReplayContext(self.workflow, task, self.now))
+            operator.handle(operator.load(params), _ReplayContext(self.workflow, task, self.now))
         return answer.get("result")
 
     def _steps(self, action: Callable[[], None] | None) -> list[str]:

@@ -1,11 +1,10 @@
 """Commands on instances; each runs in the caller's transaction: load, apply, run steps, save."""
-import functools
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -53,12 +52,6 @@ def _validation_text(exc: ValidationError) -> str:
         return "; ".join(f"{key}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
                          for key, v in messages.items())
     return "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
-
-
-@functools.cache
-def _params_schema(schema: type[Schema]) -> Schema:
-    """One instance per operator: loading does not change a schema, and making one costs more than a load."""
-    return schema()
 
 
 class _Run:
@@ -123,7 +116,7 @@ class _Run:
         if operator is None:
             raise HandlerError(operator_name, name, "operator 未注册")
         try:
-            clean = _params_schema(operator.params).load(params)
+            clean = operator.load(params)
         except ValidationError as exc:
             raise HandlerError(operator_name, name, f"参数无效: {_validation_text(exc)}") from exc
         ctx = HandlerContext(self, task)

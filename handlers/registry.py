@@ -58,6 +58,10 @@ class Operator:
     params: type[Schema]
     handle: Callable[[dict[str, Any], HandlerContext], dict[str, Any]]
 
+    def load(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters checked and converted by the operator's schema (marshmallow ValidationError if not)."""
+        return _schema(self.params).load(params)
+
     def parameters(self) -> dict[str, dict[str, Any]]:
         """Each parameter with its type and whether it is required, for lint and the modeller."""
         return {
@@ -65,6 +69,12 @@ class Operator:
                    "description": field.metadata.get("description", "")}
             for name, field in self.params().fields.items()
         }
+
+
+@cache
+def _schema(params: type[Schema]) -> Schema:
+    """One instance per operator: loading does not change a schema, and making one costs more than a load."""
+    return params()
 
 
 @cache
