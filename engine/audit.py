@@ -93,7 +93,7 @@ class _Replay:
         return answer.get("result")
 
     def _steps(self, action: Callable[[], None] | None) -> list[str]:
-        before = {t.id: t.state for t in self.workflow.get_tasks()}
+        before = projections.completed_ids(self.workflow)
         try:
             if action is not None:
                 action()
@@ -102,9 +102,7 @@ class _Replay:
             cause = getattr(exc, "exception", None) or exc.__cause__
             if isinstance(exc, Divergence) or isinstance(cause, Divergence):
                 raise (exc if isinstance(exc, Divergence) else cause) from None
-        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
-                if before.get(t.id) != TaskState.COMPLETED and t.task_spec.bpmn_id is not None]
-        return [t.task_spec.bpmn_id for t in sorted(done, key=lambda t: t.last_state_change)]
+        return projections.path_since(self.workflow, before)
 
     def _waiting(self, predicate: Callable[[Any], bool]) -> list[Any]:
         return [t for t in self.workflow.get_tasks(state=TaskState.WAITING) if predicate(t)]

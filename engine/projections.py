@@ -1,5 +1,5 @@
 """The human_task and timer rows that queries need, derived from the workflow after each command."""
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -62,6 +62,26 @@ def attached_activity(task: Any) -> Any | None:
     return next((t for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)), None)
 
 
+def every_task(workflow: BpmnWorkflow) -> Iterator[Any]:
+    """Every task of the workflow and of its subprocesses, in no set order: for questions of "which" and
+    "whether", a pass over Spiff's task dicts costs a fraction of a tree walk, and holds every task a walk meets."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def completed_ids(workflow: BpmnWorkflow) -> set[Any]:
+    return {t.id for t in every_task(workflow) if t.state == TaskState.COMPLETED}
+
+
+def path_since(workflow: BpmnWorkflow, completed_before: AbstractSet[Any]) -> list[str]:
+    """The elements completed since `completed_before` was taken, in the order they completed: the path a
+    command records and a replay compares (the tree walk's order breaks ties)."""
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if t.id not in completed_before and t.task_spec.bpmn_id is not None]
+    return [t.task_spec.bpmn_id for t in sorted(done, key=lambda t: t.last_state_change)]
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Any, datetime]]:
     found = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
@@ -69,6 +89,12 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Any, datetime]]:
         if due is not None:
             found.append((task, due))
     return found
+
+
+def any_timer_due(workflow: BpmnWorkflow, now: datetime) -> bool:
+    """Whether some waiting timer fell due before `now` (most commands find none, and skip the walk)."""
+    return any(t.state == TaskState.WAITING and (due := timer_due(t)) is not None and due < now
+               for t in every_task(workflow))
 
 
 def waiting_message_tasks(workflow: BpmnWorkflow) -> list[Any]:
@@ -225,7 +251,7 @@ def _statements(table: Table, columns: tuple[str, ...]) -> _Statements:
     return _Statements(
         columns,
         select(table.c.id, *(table.c[c] for c in columns)).where(table.c.instance_id == bindparam("instance_id")),
-        delete(table).where(table.c.id.in_(bindparam("ids", expanding=True))),
+        delete(table).where(table.c.id == bindparam("row_id")),  # many at once: IN (…) is compiled per call
         insert(table),
         update(table).where(table.c.id == bindparam("row_id")))
 
@@ -234,6 +260,16 @@ _TASKS = _statements(HumanTask.__table__, ("organisation", "group_name", "assign
                                            "remind_at", "reminded_at"))
 _TIMERS = _statements(Timer.__table__, ("kind", "task_name", "attached_to", "due_at", "rule", "rule_days",
                                         "received_at", "provisional"))
+
+
+class Rows(NamedTuple):
+    """An instance's task and timer rows as a save wrote them: row id -> the columns commands rewrite."""
+
+    tasks: dict[str, dict[str, Any]]
+    timers: dict[str, dict[str, Any]]
+
+
+NO_ROWS = Rows({}, {})  # a new instance's
 
 
 def _stored(session: Session, statements: _Statements, instance_id: str) -> dict[str, dict[str, Any]]:
@@ -248,7 +284,7 @@ def _rewrite(session: Session, statements: _Statements, instance_id: str, curren
     Core statements: they flush nothing else first."""
     gone = [row_id for row_id in current if row_id not in wanted]
     if gone:
-        session.execute(statements.delete, {"ids": gone})
+        session.execute(statements.delete, [{"row_id": row_id} for row_id in gone])
     inserts = [{"id": row_id, "instance_id": instance_id, **values, **new(row_id)}
                for row_id, values in wanted.items() if row_id not in current]
     if inserts:
@@ -260,13 +296,14 @@ def _rewrite(session: Session, statements: _Statements, instance_id: str, curren
 
 
 def sync(session: Session, instance: Instance, definition: LoadedDefinition, tasks: Snapshot,
-         now: datetime, known_organisations: AbstractSet[str], calendar: WorkCalendar, new: bool = False
-         ) -> set[tuple[str, str]]:
-    """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the
-    parties (organisation, group, user) that now hold a step. The caller has flushed its ORM changes;
-    a `new` instance has no rows yet."""
+         now: datetime, known_organisations: AbstractSet[str], calendar: WorkCalendar, stored: Rows | None = None
+         ) -> tuple[Rows, set[tuple[str, str]]]:
+    """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the rows
+    as written and the parties (organisation, group, user) that now hold a step. The caller has flushed its
+    ORM changes. `stored` are the rows as they stand, when the caller knows them (else they are read)."""
     wanted_timers, deadline_of = _event_timer_rows(tasks.waiting)
-    stored = {} if new else _stored(session, _TASKS, instance.id)
+    stored_timers = stored.timers if stored is not None else _stored(session, _TIMERS, instance.id)
+    stored_tasks = stored.tasks if stored is not None else _stored(session, _TASKS, instance.id)
     wanted: dict[str, dict[str, Any]] = {}
     specs: dict[str, Any] = {}
     for task in tasks.ready:
@@ -274,7 +311,7 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, tas
         specs[task_id] = task.task_spec
         owner = assignment.resolve(definition, task.task_spec.lane, task.data, instance.started_by,
                                    known_organisations)
-        before = stored.get(task_id, {})
+        before = stored_tasks.get(task_id, {})
         assignee, reminded_at = before.get("assignee"), before.get("reminded_at")
         if assignee is None or owner.assignee is not None:
             assignee = owner.assignee
@@ -299,13 +336,13 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, tas
                 "title": task_title(spec), "lane": spec.lane, "form_key": key, "created_at": now,
                 "form_version": definition.form_versions.get(key or "")}
 
-    _rewrite(session, _TASKS, instance.id, stored, wanted, new_task)
-    _rewrite(session, _TIMERS, instance.id, {} if new else _stored(session, _TIMERS, instance.id), wanted_timers,
-             lambda _: {})
+    _rewrite(session, _TASKS, instance.id, stored_tasks, wanted, new_task)
+    _rewrite(session, _TIMERS, instance.id, stored_timers, wanted_timers, lambda _: {})
     # ORM copies of the rows just rewritten would read stale; the next read loads them afresh.
     for row in [o for o in session.identity_map.values()
                 if isinstance(o, HumanTask | Timer) and o.instance_id == instance.id]:
         session.expunge(row)
-    return {(kind, code) for values in wanted.values()
-            for kind, code in (("organisation", values["organisation"]), ("group", values["group_name"]),
-                               ("user", values["assignee"])) if code}
+    return Rows(wanted, wanted_timers), {
+        (kind, code) for values in wanted.values()
+        for kind, code in (("organisation", values["organisation"]), ("group", values["group_name"]),
+                           ("user", values["assignee"])) if code}

@@ -68,11 +68,17 @@ class _Run:
         self.settings = stored_settings or settings.values(session)
         self.calendar = holidays.load(session, self.settings)
         self.known_organisations = directory.codes(session, self.settings)
-        self.new = instance.event_seq == 0  # no step recorded yet: it has no rows besides its own
+        # The task and timer rows as they stand, when known without reading them: a new case has none, and
+        # this process wrote them at this row version; and the parties it noted for the case.
+        self.stored_rows: projections.Rows | None = projections.NO_ROWS if instance.event_seq == 0 else None
+        self.noted: frozenset[tuple[str, str]] = frozenset()
         self.script_engine = ZhunruScriptEngine(self._call_service)
         if workflow is None:
-            workflow = (workflow_cache.take(instance.id, instance.row_version, instance.state)
-                        or serialization.restore(instance.state, self.definition))
+            saved = workflow_cache.take(instance.id, instance.row_version, instance.state)
+            if saved is not None:
+                workflow, self.stored_rows, self.noted = saved.workflow, saved.rows, saved.parties
+            else:
+                workflow = serialization.restore(instance.state, self.definition)
         workflow.script_engine = self.script_engine  # never serialized; attach after every restore
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
@@ -91,10 +97,10 @@ class _Run:
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
         their consequences and record them, before the command's own action."""
+        if not projections.any_timer_due(self.workflow, self.now):
+            return []
         due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(self.workflow)
                if d < self.now]
-        if not due:
-            return []
         path = self.advance(self.workflow.refresh_timers)
         fired = []
         for task, due_at, activity in due:
@@ -137,7 +143,7 @@ class _Run:
 
     def advance(self, action: Callable[[], None] | None = None) -> list[str]:
         """Apply the action and run engine steps; returns the elements completed, in order."""
-        before = {t.id: t.state for t in self.workflow.get_tasks()}
+        before = projections.completed_ids(self.workflow)
         with running_at(self.now), calendar.using(self.calendar):
             try:
                 if action is not None:
@@ -150,9 +156,7 @@ class _Run:
                 self.instance.error_message = _describe(exc, failed)
                 self.pending_events.append(("error", self.instance.error_task,
                                             {"message": self.instance.error_message}))
-        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
-                if before.get(t.id) != TaskState.COMPLETED and t.task_spec.bpmn_id is not None]
-        return [t.task_spec.bpmn_id for t in sorted(done, key=lambda t: t.last_state_change)]
+        return projections.path_since(self.workflow, before)
 
     def record(self, kind: str, task_id: str | None, task_name: str | None, data: dict,
                actor: str | None = None) -> None:
@@ -187,11 +191,13 @@ class _Run:
         values["subject_key"] = str(data["subject_key"])[:200] if data.get("subject_key") else None
         self.session.flush()  # what handlers left pending in the session, before the rows below
         instance_rows.write(self.session, inst, values)
-        self.parties |= projections.sync(self.session, inst, self.definition, tasks, self.now,
-                                         self.known_organisations, self.calendar, self.new)
-        access.note(self.session, inst.id, self.parties)
+        rows, holders = projections.sync(self.session, inst, self.definition, tasks, self.now,
+                                         self.known_organisations, self.calendar, self.stored_rows)
+        self.parties |= holders
+        access.note(self.session, inst.id, self.parties - self.noted)
         history.write(self.session, self.event_rows)
-        workflow_cache.offer(self.session, inst.id, inst.row_version, inst.state, wf)
+        workflow_cache.offer(self.session, inst.id, inst.row_version,
+                             workflow_cache.Saved(inst.state, wf, rows, self.noted | self.parties))
         return inst
 
 
@@ -329,9 +335,12 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
             raise FormInvalid(human.task_name, errors)
     # Task ids are new in a replay: of several ready instances of one step (multi-instance), the
     # record names which one by its place in the task tree, the same in every run.
-    twins = [t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)
-             if t.task_spec.bpmn_id == human.task_name]
-    ordinal = {"ordinal": twins.index(task)} if len(twins) > 1 else {}
+    ordinal: dict[str, int] = {}
+    if sum(t.state == TaskState.READY and t.task_spec.manual and t.task_spec.bpmn_id == human.task_name
+           for t in projections.every_task(run.workflow)) > 1:
+        twins = [t for t in projections.ready_human_tasks(run.workflow) if t.task_spec.bpmn_id == human.task_name]
+        if len(twins) > 1:
+            ordinal["ordinal"] = twins.index(task)
 
     def submit() -> None:
         task.data.update(data)
@@ -406,6 +415,7 @@ def _send_reminders(run: _Run) -> list[str]:
         if human is None or human.reminded_at is not None or human.due_at is None:
             continue
         human.reminded_at = run.now
+        run.stored_rows = None  # changed here: the save reads the rows afresh
         if human.due_at <= run.now:
             continue  # already overdue: the deadline's own escalation speaks now
         recipient = human.organisation or human.group_name or human.assignee or "admin"

@@ -2,6 +2,7 @@
 import contextvars
 import json
 import logging
+import math
 import operator
 import warnings
 from collections.abc import Callable
@@ -129,7 +130,8 @@ _RESERVED = frozenset(_BASE_GLOBALS)
 
 def check_data(data: Any, what: str) -> None:
     """Data from outside (start data, form data, messages) must be a JSON object whose names do not
-    shadow the diagram functions and whose text has no NUL characters (PostgreSQL refuses them)."""
+    shadow the diagram functions, whose text has no NUL characters (PostgreSQL refuses them) and whose
+    numbers are finite."""
     if not isinstance(data, dict):
         raise InvalidInput(f"{what}必须是 JSON 对象")
     bad = sorted(k for k in data if not isinstance(k, str) or k.startswith("_") or k in _RESERVED)
@@ -140,6 +142,8 @@ def check_data(data: Any, what: str) -> None:
         value = stack.pop()
         if isinstance(value, str) and "\x00" in value:
             raise InvalidInput(f"{what}含有不允许的空字符 (\\u0000)")
+        if isinstance(value, float) and not math.isfinite(value):  # not JSON: no database would keep it
+            raise InvalidInput(f"{what}含有无效的数值 (NaN 或无穷大)")
         if isinstance(value, dict):
             stack.extend(value.keys())
             stack.extend(value.values())

@@ -1,6 +1,7 @@
 """Tamper evidence and re-execution proof: every kind of alteration is found and named."""
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -134,7 +135,9 @@ def test_a_state_changed_behind_the_record_is_found_by_replay(sessions):
     instance_id = rectified_case(sessions)
     with sessions() as s, s.begin():
         instance = s.get(Instance, instance_id)
-        instance.state = instance.state.replace('"closed": true', '"closed": false')
+        tampered = re.sub(r'"closed": ?true', '"closed": false', instance.state)
+        assert tampered != instance.state
+        instance.state = tampered
     failure = verify(sessions)["failed"][0]
     assert failure["reason"] == "重放后的案件数据与保存的数据不同"
 

@@ -107,6 +107,9 @@ def test_nul_characters_and_reserved_names_are_refused_not_crashed_on(client, to
     assert client.get("/api/v1/instances/%00", headers=ndrc).status_code == 400
     bad = client.post("/api/v1/instances", headers=ndrc, json={"process_id": "clue_0137", "data": {"a": "x\u0000"}})
     assert bad.status_code == 400 and "空字符" in bad.json["message"]
+    nan = client.post("/api/v1/instances", headers={**ndrc, "Content-Type": "application/json"},
+                      data='{"process_id": "clue_0137", "data": {"amount": NaN}}')
+    assert nan.status_code == 400 and "NaN" in nan.json["message"]
     shadow = client.post("/api/v1/instances", headers=ndrc,
                          json={"process_id": "clue_0137", "data": {"working_deadline": 1}})
     assert shadow.status_code == 400 and "working_deadline" in shadow.json["message"]
