@@ -3,10 +3,12 @@ import hashlib
 import mimetypes
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from .db import conflict_insert
 from .errors import InvalidInput, NotFound
 from .models import FileUse, StoredFile
 
@@ -54,8 +56,7 @@ def get(session: Session, file_id: str) -> StoredFile:
 # Built once, as commands check and link evidence on every step; the content column is never read here.
 _FILES, _USES = StoredFile.__table__, FileUse.__table__
 _DIGESTS = select(_FILES.c.id, _FILES.c.sha256).where(_FILES.c.id.in_(bindparam("ids", expanding=True)))
-_USED = select(_USES.c.file_id).where(_USES.c.instance_id == bindparam("instance_id"))
-_USE = insert(_USES)
+_USE: dict[str, Any] = {}  # by dialect: INSERT … ON CONFLICT DO NOTHING
 
 
 def digests(session: Session, file_ids: list[str]) -> dict[str, str]:
@@ -63,19 +64,16 @@ def digests(session: Session, file_ids: list[str]) -> dict[str, str]:
     return dict(session.execute(_DIGESTS, {"ids": list(file_ids)}).all()) if file_ids else {}
 
 
-def exists(session: Session, file_id: str) -> bool:
-    return bool(digests(session, [file_id]))
-
-
 def link(session: Session, file_ids: list[str], instance_id: str, task_name: str | None, now: datetime) -> None:
-    """Record that a case's form data references these files (who may see the case may download them)."""
+    """Record that a case's form data references these files (who may see the case may download them); a
+    file the case already uses keeps its first use."""
     if not file_ids:
         return
-    known = set(session.execute(_USED, {"instance_id": instance_id}).scalars())
-    new = [{"file_id": f, "instance_id": instance_id, "task_name": task_name, "used_at": now}
-           for f in dict.fromkeys(file_ids) if f not in known]
-    if new:
-        session.execute(_USE, new)
+    dialect = session.get_bind().dialect.name
+    if dialect not in _USE:
+        _USE[dialect] = conflict_insert(session, _USES).on_conflict_do_nothing()
+    session.execute(_USE[dialect], [{"file_id": f, "instance_id": instance_id, "task_name": task_name,
+                                     "used_at": now} for f in dict.fromkeys(file_ids)])
 
 
 def of_instance(session: Session, instance_id: str) -> list[dict]:

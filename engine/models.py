@@ -208,9 +208,9 @@ class Event(Base):
     """Append-only history; each row's hash covers the previous row's hash."""
 
     __tablename__ = "event"
-    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),)  # also the index of a case's events
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[str] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str] = mapped_column(String(32))
     seq: Mapped[int]
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))

@@ -263,37 +263,50 @@ def _start(session: Session, row: Any, definition: definitions.LoadedDefinition,
            trigger: str | None = None, stored_settings: dict[str, str] | None = None) -> Instance:
     key = projections.start_form_key(definition.spec) if trigger is None else None
     schema = form_schema(session, key, definition.form_versions.get(key or ""))
+    stored_files = _stored_files(session, schema, data)
     if schema is not None:
-        data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid))
+        data, errors = forms.validate(schema, data, stored_files.__contains__)
         if errors:
             raise FormInvalid("start", errors)
     # Local deadlines in force when the case starts are part of its record (and of its replay).
     stored = stored_settings or settings.values(session)
     data = {**data, **(engine_data or {}), **settings.for_process(stored, row.process_id)}
-    instance = Instance(id=uuid.uuid4().hex, process_id=row.process_id, definition_id=row.id, status="running",
-                        title=str(data.get("case_title") or definition.name)[:300], state="",
-                        started_by=started_by, started_at=now, updated_at=now,
-                        event_seq=0, event_hash=history.GENESIS)
-    session.add(instance)
-    session.flush()  # its task, timer and event rows refer to it; the rows carry no relationship to order them
+    # Inserted at once: its task, timer and event rows refer to it, and carry no relationship to order them.
+    instance = instance_rows.create(session, id=uuid.uuid4().hex, process_id=row.process_id, definition_id=row.id,
+                                    status="running", title=str(data.get("case_title") or definition.name)[:300],
+                                    state="", started_by=started_by, started_at=now, updated_at=now,
+                                    event_seq=0, event_hash=history.GENESIS)
     workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs)
     run = _Run(session, instance, now, started_by, workflow, row.sha256, stored)
     path = run.advance(lambda: projections.seed_start(workflow, data, trigger))
-    evidence = _link_files(session, schema, data, instance.id, "start", now)
+    evidence = _link_files(session, schema, data, instance.id, "start", now, stored_files)
     run.record("instance_started", None, None,
                {"process_id": row.process_id, "version": row.version, "data": data, "path": path, **evidence,
                 **({"trigger": trigger} if trigger else {})})
     return run.save()
 
 
+def _file_ids(schema: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    return [f for key in forms.file_fields(schema) if isinstance(data.get(key), list) for f in data[key]
+            if isinstance(f, str)]
+
+
+def _stored_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, str]:
+    """The SHA-256 of each stored file a submission names, by id: one read serves its check and its record."""
+    return files.digests(session, _file_ids(schema, data)) if schema is not None else {}
+
+
 def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any], instance_id: str,
-                task_name: str, now: datetime) -> dict[str, Any]:
-    """Link the evidence a submission references to the case; returns {"files": {id: sha256}} for its event."""
+                task_name: str, now: datetime, stored_files: dict[str, str]) -> dict[str, Any]:
+    """Link the evidence a validated submission references to the case; returns {"files": {id: sha256}} for
+    its event (`stored_files` as the submission's check read them)."""
     if schema is None:
         return {}
-    ids = [f for key in forms.file_fields(schema) for f in (data.get(key) or [])]
+    ids = _file_ids(schema, data)
     files.link(session, ids, instance_id, task_name, now)
-    return {"files": files.digests(session, ids)} if ids else {}
+    unread = [f for f in ids if f not in stored_files]
+    digests = stored_files | files.digests(session, unread) if unread else stored_files
+    return {"files": {f: digests[f] for f in ids if f in digests}} if ids else {}
 
 
 _FORM_VERSION = select(_FORMS.c.schema).where(_FORMS.c.form_key == bindparam("key"),
@@ -329,8 +342,9 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict(f"任务 {task_id} 已不在待办状态")
+    stored_files = _stored_files(session, schema, data)
     if schema is not None:
-        data, errors = forms.validate(schema, data, lambda fid: files.exists(session, fid), current=task.data)
+        data, errors = forms.validate(schema, data, stored_files.__contains__, current=task.data)
         if errors:
             raise FormInvalid(human.task_name, errors)
     # Task ids are new in a replay: of several ready instances of one step (multi-instance), the
@@ -347,7 +361,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         task.run()
 
     path = run.advance(submit)
-    evidence = _link_files(session, schema, data, instance.id, human.task_name, now)
+    evidence = _link_files(session, schema, data, instance.id, human.task_name, now, stored_files)
     run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence, **ordinal})
     return run.save()
 
@@ -375,13 +389,14 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
         raise Conflict(f"实例 {instance_id} 当前不在等待消息 {name} (等待: {', '.join(waiting) or '无'})")
     key = projections.form_key(matching[0].task_spec)
     schema = form_schema(session, key, run.definition.form_versions.get(key))
+    stored_files = _stored_files(session, schema, payload)
     if schema is not None:
-        payload, errors = forms.validate(schema, payload, lambda fid: files.exists(session, fid))
+        payload, errors = forms.validate(schema, payload, stored_files.__contains__)
         if errors:
             raise FormInvalid(name, errors)
     event = BpmnEvent(matching[0].task_spec.event_definition, payload)
     path = run.advance(lambda: run.workflow.catch(event))
-    evidence = _link_files(session, schema, payload, instance_id, name, now)
+    evidence = _link_files(session, schema, payload, instance_id, name, now, stored_files)
     run.record("message_received", None, name, {"payload": payload, "path": path, **evidence})
     return run.save()
 
