@@ -217,10 +217,14 @@ def _lock_statement(skip_locked: bool) -> Any:
 # Built once: a statement built per call costs more than running it, and every command runs these.
 _LOCK = {skip: _lock_statement(skip) for skip in (False, True)}
 _TASKS, _FORMS = HumanTask.__table__, FormDefinition.__table__
-_TASK_AND_FORM = (
-    select(_TASKS, _FORMS.c.schema)
+# A task with its form, and its instance locked (one round trip; row attributes: the task's columns, `schema`,
+# `Instance`, `sha256`).
+_TASK_FORM_AND_LOCK = (
+    select(_TASKS, _FORMS.c.schema, Instance, Definition.sha256)
+    .join(Instance, Instance.id == _TASKS.c.instance_id).join(Definition, Definition.id == Instance.definition_id)
     .outerjoin(_FORMS, and_(_FORMS.c.form_key == _TASKS.c.form_key, _FORMS.c.version == _TASKS.c.form_version))
-    .where(_TASKS.c.id == bindparam("task_id")))
+    .where(_TASKS.c.id == bindparam("task_id")).with_for_update(of=Instance)
+    .execution_options(populate_existing=True))
 
 
 def _locked(session: Session, instance_id: str, skip_locked: bool = False) -> tuple[Instance, str] | None:
@@ -328,7 +332,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
                   now: datetime) -> Instance:
     """Complete a ready user task with validated form data, then run the engine until it waits."""
     check_data(data, "任务数据")
-    human = session.execute(_TASK_AND_FORM, {"task_id": task_id}).first()
+    human = session.execute(_TASK_FORM_AND_LOCK, {"task_id": task_id}).first()
     if human is None:
         raise NotFound(f"任务 {task_id} 不存在或已办结")
     schema = human.schema
@@ -336,8 +340,8 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
     if schema is None and human.form_version is None:
         schema = form_schema(session, human.form_key)
-    instance, digest = _lock_instance(session, human.instance_id)
-    run = _Run(session, instance, now, actor.username, definition_digest=digest)
+    instance = human.Instance
+    run = _Run(session, instance, now, actor.username, definition_digest=human.sha256)
     run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
