@@ -196,8 +196,9 @@ class _Run:
         self.parties |= holders
         access.note(self.session, inst.id, self.parties - self.noted)
         history.write(self.session, self.event_rows)
-        workflow_cache.offer(self.session, inst.id, inst.row_version,
-                             workflow_cache.Saved(inst.state, wf, rows, self.noted | self.parties))
+        if not wf.is_completed():  # a finished case takes no more commands: it would only weigh on memory and GC
+            workflow_cache.offer(self.session, inst.id, inst.row_version,
+                                 workflow_cache.Saved(inst.state, wf, rows, self.noted | self.parties))
         return inst
 
 
