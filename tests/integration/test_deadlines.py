@@ -122,6 +122,18 @@ def test_deadline_crossing_into_2027_is_provisional_until_the_year_is_imported(s
     assert case.fire(at("2027-01-05 00:00:01")) == ["transfer_deadline"]
 
 
+def test_a_claimed_step_keeps_its_holder_when_its_deadline_is_recounted(sessions):
+    """The recount rewrites the step's row from what the engine knows of it; the claim, made in between by
+    another transaction, stays."""
+    from engine import claims, directory
+    case = registered(sessions, "2026-12-31 09:00")
+    with sessions() as s, s.begin():
+        claims.claim(s, case.task("transfer")["task_id"], directory.actor(s, "city_ndrc_clerk"), at("2026-12-31 09:30"))
+    import_calendar(sessions, CAL_2027, "2026-12-31 10:00")
+    transfer = case.task("transfer")
+    assert transfer["due_at"] == iso("2027-01-05 00:00") and transfer["assignee"] == "city_ndrc_clerk"
+
+
 def test_imported_year_is_shown_and_used_for_new_deadlines(sessions):
     import_calendar(sessions, CAL_2027, "2026-12-01 10:00")
     with sessions() as s:
