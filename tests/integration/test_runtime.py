@@ -254,4 +254,3 @@ def test_a_command_leaves_no_stale_copy_of_the_rows_it_rewrote(sessions):
         # L§12(三): verify within 3 working days, after the Spring Festival holiday → ends 02-26 24:00.
         assert timers["verify"] == at("2026-02-27 00:00")
         assert "transfer" not in timers
-
