@@ -145,12 +145,13 @@ class Timer(Base):
     """Projection: one row per waiting timer event or pending reminder, indexed by when it falls due."""
 
     __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_kind_due", "kind", "due_at"),)  # a tick reads deadlines, then reminders
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Spiff task id; "remind:" + task id
     instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="event")  # event | reminder
     task_name: Mapped[str] = mapped_column(String(200))
     attached_to: Mapped[str | None] = mapped_column(String(200))  # the activity a boundary timer guards
-    due_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
     # How the deadline was computed, so it can be recomputed when a holiday year is imported.
     rule: Mapped[str | None] = mapped_column(String(16))  # working | calendar
     rule_days: Mapped[int | None]

@@ -406,18 +406,28 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     return run.save()
 
 
+# Deadlines, then reminders: each read in due order along the (kind, due_at) index, a page at a time.
+_DUE = tuple(select(Timer.instance_id)
+             .where(Timer.kind == kind, Timer.due_at < bindparam("now"),
+                    or_(Timer.next_attempt_at.is_(None), Timer.next_attempt_at <= bindparam("now")))
+             .order_by(Timer.due_at).limit(bindparam("window")) for kind in ("event", "reminder"))
+
+
 def due_instances(session: Session, now: datetime, limit: int = 100, exclude: frozenset[str] = frozenset()
                   ) -> list[str]:
-    """Instances with a timer due before `now` and not backing off; cost follows the due timers only.
-    Deadlines come before reminders: a backlog of 催办 never delays an escalation."""
-    query = (select(Timer.instance_id)
-             .where(Timer.due_at < now, or_(Timer.next_attempt_at.is_(None), Timer.next_attempt_at <= now))
-             .order_by(Timer.kind == "reminder", Timer.due_at).limit(limit + len(exclude)))
-    seen: dict[str, None] = {}
-    for instance_id in session.scalars(query):
-        if instance_id not in exclude:
-            seen.setdefault(instance_id)
-    return list(seen)
+    """Up to `limit` instances with a timer due before `now` and not backing off, other than `exclude` (those a
+    tick already took). Deadlines come before reminders: a backlog of 催办 never delays an escalation. A call
+    reads about `limit` rows of the index, so a tick's cost follows its due timers, however many it fires."""
+    found: dict[str, None] = {}
+    for statement in _DUE:
+        window = limit
+        while len(found) < limit:
+            rows = session.scalars(statement, {"now": now, "window": window}).all()
+            found.update((i, None) for i in rows if i not in exclude)
+            if len(rows) < window:
+                break  # none of this kind left
+            window *= 2  # the page held instances already taken (held by another worker, say): look further
+    return list(found)[:limit]
 
 
 class Fired(NamedTuple):
@@ -427,8 +437,10 @@ class Fired(NamedTuple):
 
 def _send_reminders(run: _Run) -> list[str]:
     """催办: tell the unit on the last working day before its step falls due."""
-    due = run.session.scalars(select(Timer).where(Timer.instance_id == run.instance.id,
-                                                  Timer.kind == "reminder", Timer.due_at < run.now))
+    # Read by the instance's index and filtered here: a condition on kind and due_at would lead SQLite to the
+    # tick's (kind, due_at) index, through every due reminder of every case.
+    due = [t for t in run.session.scalars(select(Timer).where(Timer.instance_id == run.instance.id))
+           if t.kind == "reminder" and t.due_at < run.now]
     sent = []
     for timer in due:
         human = run.session.get(HumanTask, timer.id.removeprefix(projections.REMINDER_PREFIX))
