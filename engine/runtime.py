@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from handlers import registry
@@ -404,30 +404,6 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     evidence = _link_files(session, schema, payload, instance_id, name, now, stored_files)
     run.record("message_received", None, name, {"payload": payload, "path": path, **evidence})
     return run.save()
-
-
-# Deadlines, then reminders: each read in due order along the (kind, due_at) index, a page at a time.
-_DUE = tuple(select(Timer.instance_id)
-             .where(Timer.kind == kind, Timer.due_at < bindparam("now"),
-                    or_(Timer.next_attempt_at.is_(None), Timer.next_attempt_at <= bindparam("now")))
-             .order_by(Timer.due_at).limit(bindparam("window")) for kind in ("event", "reminder"))
-
-
-def due_instances(session: Session, now: datetime, limit: int = 100, exclude: frozenset[str] = frozenset()
-                  ) -> list[str]:
-    """Up to `limit` instances with a timer due before `now` and not backing off, other than `exclude` (those a
-    tick already took). Deadlines come before reminders: a backlog of 催办 never delays an escalation. A call
-    reads about `limit` rows of the index, so a tick's cost follows its due timers, however many it fires."""
-    found: dict[str, None] = {}
-    for statement in _DUE:
-        window = limit
-        while len(found) < limit:
-            rows = session.scalars(statement, {"now": now, "window": window}).all()
-            found.update((i, None) for i in rows if i not in exclude)
-            if len(rows) < window:
-                break  # none of this kind left
-            window *= 2  # the page held instances already taken (held by another worker, say): look further
-    return list(found)[:limit]
 
 
 class Fired(NamedTuple):

@@ -152,7 +152,7 @@ def test_deadlines_fire_before_a_backlog_of_reminders(sessions):
         reminder.due_at = at("2026-02-16 10:00")  # a reminder that fell due before the other case's deadline
     now = at("2026-02-17 09:00")
     with sessions() as s:
-        assert runtime.due_instances(s, now) == [late, case.id]
+        assert timers.due_instances(s, now) == [late, case.id]
     tick = timers.fire_due(sessions, now)
     assert tick.fired == [{"instance_id": late, "task_name": "transfer_deadline"}]
     assert tick.reminded == [{"instance_id": case.id, "task_name": "transfer"}]
