@@ -123,7 +123,7 @@ class _Engine:
 def run(quick: bool) -> dict[str, float]:
     """Rounds alternate the sides, so a machine that slows down or speeds up during the run (a shared host)
     weighs on both alike; each side's rate is its cases over its own time summed over the rounds."""
-    n, rounds = (30, 3) if quick else (200, 10)
+    n, rounds = (60, 3) if quick else (200, 10)  # rounds of 20 cases a side: long against one GC pass
     per_round = n // rounds
     raw, alone = _Raw(), _Raw(with_started_case=False)
     with tempfile.TemporaryDirectory() as tmp:
