@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from . import directory
+from . import direct, directory
 from .db import conflict_insert
 from .directory import Actor
 from .errors import NotFound
@@ -24,7 +24,7 @@ def note(session: Session, instance_id: str, parties: Iterable[tuple[str, str]])
         dialect = session.get_bind().dialect.name
         if dialect not in _NOTE:
             _NOTE[dialect] = conflict_insert(session, InstanceParty.__table__).on_conflict_do_nothing()
-        session.execute(_NOTE[dialect], wanted)
+        direct.execute(session, _NOTE[dialect], wanted)
 
 
 def jurisdiction(session: Session, actor: Actor) -> frozenset[str]:

@@ -5,7 +5,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers import registry
 
-from . import cycles, forms, settings
+from . import cycles, direct, forms, settings
 from .clock import local_iso
 from .errors import Conflict, DefinitionError, InvalidInput, NotFound, Problem
 from .models import Definition, FormDefinition, Instance
@@ -376,13 +376,20 @@ _NEWEST = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.process_id, _DEFINITIONS.c.v
            .order_by(_DEFINITIONS.c.version.desc()).limit(1))
 
 
-def latest_version(session: Session, process_id: str) -> Any:
-    """The newest deployed version of a process: its id, process_id, version and sha256."""
-    row = session.execute(_NEWEST, {"process_id": process_id}).first()
-    if row is None:
+class Version(NamedTuple):
+    id: int
+    process_id: str
+    version: int
+    sha256: str
+
+
+def latest_version(session: Session, process_id: str) -> Version:
+    """The newest deployed version of a process."""
+    found = direct.rows(session, _NEWEST, {"process_id": process_id})
+    if not found:
         known = ", ".join(session.scalars(select(Definition.process_id).distinct().order_by(Definition.process_id)))
         raise NotFound(f"流程 {process_id} 未部署 (已部署: {known or '无'})")
-    return row
+    return Version(*found[0])
 
 
 def latest_definition(session: Session, process_id: str) -> Definition:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from . import direct
 from .db import conflict_insert
 from .errors import InvalidInput, NotFound
 from .models import FileUse, StoredFile
@@ -72,8 +73,8 @@ def link(session: Session, file_ids: list[str], instance_id: str, task_name: str
     dialect = session.get_bind().dialect.name
     if dialect not in _USE:
         _USE[dialect] = conflict_insert(session, _USES).on_conflict_do_nothing()
-    session.execute(_USE[dialect], [{"file_id": f, "instance_id": instance_id, "task_name": task_name,
-                                     "used_at": now} for f in dict.fromkeys(file_ids)])
+    direct.execute(session, _USE[dialect], [{"file_id": f, "instance_id": instance_id, "task_name": task_name,
+                                            "used_at": now} for f in dict.fromkeys(file_ids)])
 
 
 def of_instance(session: Session, instance_id: str) -> list[dict]:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
-from . import archive, credit, directory, files, ledgers, notices, projections
+from . import archive, credit, direct, directory, files, ledgers, notices, projections
 from .clock import local_iso
 from .models import Escalation, Instance, Notification, Organisation, Timer
 
@@ -38,7 +38,7 @@ class HandlerContext:
         return sorted(self._session.scalars(query))
 
     def notify(self, organisation: str, title: str, body: str) -> None:
-        self._session.execute(_NOTIFY, {"organisation": organisation, "instance_id": self.instance_id,
+        direct.execute(self._session, _NOTIFY, {"organisation": organisation, "instance_id": self.instance_id,
                                         "title": title, "body": body, "created_at": self.now})
 
     def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from . import direct
 from .models import Event, Instance
 
 GENESIS = "0" * 64
@@ -42,7 +43,7 @@ _INSERT = insert(Event.__table__)
 def write(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert chained rows in one statement (a Core insert: it flushes nothing else first)."""
     if rows:
-        session.execute(_INSERT, rows)
+        direct.execute(session, _INSERT, rows)
 
 
 def append(session: Session, instance: Instance, kind: str, actor: str, at: datetime,

@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import assignment
+from . import assignment, direct
 from .calendar import WorkCalendar
 from .clock import engine_now, local_iso
 from .definitions import LoadedDefinition
@@ -274,7 +274,7 @@ NO_ROWS = Rows({}, {})  # a new instance's
 
 def _stored(session: Session, statements: _Statements, instance_id: str) -> dict[str, dict[str, Any]]:
     return {row[0]: dict(zip(statements.columns, row[1:], strict=True))
-            for row in session.execute(statements.stored, {"instance_id": instance_id})}
+            for row in direct.rows(session, statements.stored, {"instance_id": instance_id})}
 
 
 def _rewrite(session: Session, statements: _Statements, instance_id: str, current: dict[str, dict[str, Any]],
@@ -284,15 +284,15 @@ def _rewrite(session: Session, statements: _Statements, instance_id: str, curren
     Core statements: they flush nothing else first."""
     gone = [row_id for row_id in current if row_id not in wanted]
     if gone:
-        session.execute(statements.delete, [{"row_id": row_id} for row_id in gone])
+        direct.execute(session, statements.delete, [{"row_id": row_id} for row_id in gone])
     inserts = [{"id": row_id, "instance_id": instance_id, **values, **new(row_id)}
                for row_id, values in wanted.items() if row_id not in current]
     if inserts:
-        session.execute(statements.insert, inserts)
+        direct.execute(session, statements.insert, inserts)
     updates = [{"row_id": row_id, **values} for row_id, values in wanted.items()
                if row_id in current and values != current[row_id]]
     if updates:
-        session.execute(statements.update, updates)
+        direct.execute(session, statements.update, updates)
 
 
 def sync(session: Session, instance: Instance, definition: LoadedDefinition, tasks: Snapshot,

@@ -1,6 +1,6 @@
 """Commands on instances; each runs in the caller's transaction: load, apply, run steps, save."""
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ from . import (
     assignment,
     calendar,
     definitions,
+    direct,
     directory,
     files,
     forms,
@@ -209,29 +210,31 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return workflow.last_task.data
 
 
-def _lock_statement(skip_locked: bool) -> Any:
-    return (select(Instance, Definition.sha256).join(Definition, Definition.id == Instance.definition_id)
-            .where(Instance.id == bindparam("instance_id")).with_for_update(of=Instance, skip_locked=skip_locked)
-            .execution_options(populate_existing=True))
-
-
 # Built once: a statement built per call costs more than running it, and every command runs these.
-_LOCK = {skip: _lock_statement(skip) for skip in (False, True)}
-_TASKS, _FORMS = HumanTask.__table__, FormDefinition.__table__
-# A task with its form, and its instance locked (one round trip; row attributes: the task's columns, `schema`,
-# `Instance`, `sha256`).
+_INSTANCES, _TASKS, _FORMS = Instance.__table__, HumanTask.__table__, FormDefinition.__table__
+# An instance row locked, then its version's digest (one round trip).
+_LOCK = {skip: select(*instance_rows.COLUMNS, Definition.sha256).join(Definition,
+                                                                      Definition.id == _INSTANCES.c.definition_id)
+         .where(_INSTANCES.c.id == bindparam("instance_id")).with_for_update(of=_INSTANCES, skip_locked=skip)
+         for skip in (False, True)}
+# A task row with its form's schema, then its instance locked as _LOCK gives it (one round trip).
 _TASK_FORM_AND_LOCK = (
-    select(_TASKS, _FORMS.c.schema, Instance, Definition.sha256)
-    .join(Instance, Instance.id == _TASKS.c.instance_id).join(Definition, Definition.id == Instance.definition_id)
+    select(*_TASKS.columns, _FORMS.c.schema, *instance_rows.COLUMNS, Definition.sha256)
+    .join(_INSTANCES, _INSTANCES.c.id == _TASKS.c.instance_id)
+    .join(Definition, Definition.id == _INSTANCES.c.definition_id)
     .outerjoin(_FORMS, and_(_FORMS.c.form_key == _TASKS.c.form_key, _FORMS.c.version == _TASKS.c.form_version))
-    .where(_TASKS.c.id == bindparam("task_id")).with_for_update(of=Instance)
-    .execution_options(populate_existing=True))
+    .where(_TASKS.c.id == bindparam("task_id")).with_for_update(of=_INSTANCES))
+_TaskRow = NamedTuple("_TaskRow", [(column.key, Any) for column in _TASKS.columns])
+
+
+def _attach_locked(session: Session, values: Sequence[Any]) -> tuple[Instance, str]:
+    return instance_rows.attach(session, values[:-1]), values[-1]
 
 
 def _locked(session: Session, instance_id: str, skip_locked: bool = False) -> tuple[Instance, str] | None:
-    """The instance, locked for this transaction, with its version's digest (one round trip)."""
-    row = session.execute(_LOCK[skip_locked], {"instance_id": instance_id}).first()
-    return (row[0], row[1]) if row is not None else None
+    """The instance, locked for this transaction, with its version's digest."""
+    found = direct.rows(session, _LOCK[skip_locked], {"instance_id": instance_id})
+    return _attach_locked(session, found[0]) if found else None
 
 
 def _lock_instance(session: Session, instance_id: str) -> tuple[Instance, str]:
@@ -324,25 +327,26 @@ def form_schema(session: Session, form_key: str | None, version: int | None = No
     """A form's schema: the version a process version was deployed with, else the newest."""
     if not form_key:
         return None
-    if version is not None:
-        return session.execute(_FORM_VERSION, {"key": form_key, "version": version}).scalar()
-    return session.execute(_FORM_NEWEST, {"key": form_key}).scalar()
+    found = (direct.rows(session, _FORM_VERSION, {"key": form_key, "version": version}) if version is not None
+             else direct.rows(session, _FORM_NEWEST, {"key": form_key}))
+    return found[0][0] if found else None
 
 
 def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: Actor,
                   now: datetime) -> Instance:
     """Complete a ready user task with validated form data, then run the engine until it waits."""
     check_data(data, "任务数据")
-    human = session.execute(_TASK_FORM_AND_LOCK, {"task_id": task_id}).first()
-    if human is None:
+    found = direct.rows(session, _TASK_FORM_AND_LOCK, {"task_id": task_id})
+    if not found:
         raise NotFound(f"任务 {task_id} 不存在或已办结")
-    schema = human.schema
+    width = len(_TaskRow._fields)
+    human, schema = _TaskRow(*found[0][:width]), found[0][width]
     if not assignment.may_act(human, actor):
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
     if schema is None and human.form_version is None:
         schema = form_schema(session, human.form_key)
-    instance = human.Instance
-    run = _Run(session, instance, now, actor.username, definition_digest=human.sha256)
+    instance, digest = _attach_locked(session, found[0][width + 1:])
+    run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cycles
+from . import cycles, direct
 from .errors import InvalidInput
 from .models import Setting
 
@@ -68,7 +68,7 @@ _ALL = select(Setting.__table__.c.key, Setting.__table__.c.value)  # built once:
 
 def values(session: Session) -> dict[str, str]:
     """Every known setting with its current value (the default where none is stored)."""
-    stored = dict(session.execute(_ALL).all())
+    stored = dict(direct.rows(session, _ALL, {}))
     return {key: stored.get(key, known.default) for key, known in KNOWN.items()} | {
         key: stored[key] for key in _REVISIONS if key in stored}
 
