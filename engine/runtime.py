@@ -179,9 +179,10 @@ class _Run:
         wf, inst = self.workflow, self.instance
         self._flush_events()
         tasks = projections.snapshot(wf)
+        finished = wf.is_completed()
         values = {"state": serialization.dump(wf), "updated_at": self.now,
                   "event_seq": self.head[0], "event_hash": self.head[1]}
-        if wf.is_completed():
+        if finished:
             values |= {"status": "completed", "completed_at": self.now}
         elif self.failed or tasks.errors:
             values["status"] = "error"
@@ -197,7 +198,7 @@ class _Run:
         self.parties |= holders
         access.note(self.session, inst.id, self.parties - self.noted)
         history.write(self.session, self.event_rows)
-        if not wf.is_completed():  # a finished case takes no more commands: it would only weigh on memory and GC
+        if not finished:  # a finished case takes no more commands: it would only weigh on memory and GC
             workflow_cache.offer(self.session, inst.id, inst.row_version,
                                  workflow_cache.Saved(inst.state, wf, rows, self.noted | self.parties))
         return inst
