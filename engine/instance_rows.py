@@ -5,16 +5,16 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import direct
 from .errors import Conflict
-from .models import Instance
+from .models import Definition, Instance
 
-_TABLE = Instance.__table__
+TABLE = _TABLE = Instance.__table__
 _COLUMNS = ("title", "state", "updated_at", "completed_at", "error_task", "error_message", "event_seq",
             "event_hash")
 # Indexed columns are set only when they change: SQLite rewrites an index entry for every column a statement
@@ -22,6 +22,10 @@ _COLUMNS = ("title", "state", "updated_at", "completed_at", "error_task", "error
 _INDEXED = ("status", "subject_key")
 _INSERT = insert(_TABLE)
 COLUMNS = tuple(_TABLE.columns)  # as `attach` takes a row's values
+LOCKED = (*COLUMNS, Definition.sha256)  # as `attach_locked` takes them: the row, then its version's digest
+_LOCK = {skip: select(*LOCKED).join(Definition, Definition.id == _TABLE.c.definition_id)
+         .where(_TABLE.c.id == bindparam("instance_id")).with_for_update(of=_TABLE, skip_locked=skip)
+         for skip in (False, True)}
 
 
 @cache
@@ -47,6 +51,18 @@ def attach(session: Session, values: Sequence[Any]) -> Instance:
     for name, value in row.items():
         set_committed_value(held, name, value)
     return held
+
+
+def attach_locked(session: Session, values: Sequence[Any]) -> tuple[Instance, str]:
+    """`attach` for the LOCKED columns: the instance and its version's digest."""
+    return attach(session, values[:-1]), values[-1]
+
+
+def locked(session: Session, instance_id: str, skip_locked: bool = False) -> tuple[Instance, str] | None:
+    """The instance, locked for this transaction, with its version's digest (one round trip); None when it
+    does not exist, or when `skip_locked` and another transaction holds it."""
+    found = direct.rows(session, _LOCK[skip_locked], {"instance_id": instance_id})
+    return attach_locked(session, found[0]) if found else None
 
 
 def _loaded(session: Session, row: dict[str, Any]) -> Instance:

@@ -1,6 +1,6 @@
 """Commands on instances; each runs in the caller's transaction: load, apply, run steps, save."""
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -211,35 +211,20 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return workflow.last_task.data
 
 
-# Built once: a statement built per call costs more than running it, and every command runs these.
-_INSTANCES, _TASKS, _FORMS = Instance.__table__, HumanTask.__table__, FormDefinition.__table__
-# An instance row locked, then its version's digest (one round trip).
-_LOCK = {skip: select(*instance_rows.COLUMNS, Definition.sha256).join(Definition,
-                                                                      Definition.id == _INSTANCES.c.definition_id)
-         .where(_INSTANCES.c.id == bindparam("instance_id")).with_for_update(of=_INSTANCES, skip_locked=skip)
-         for skip in (False, True)}
-# A task row with its form's schema, then its instance locked as _LOCK gives it (one round trip).
+# Built once: a statement built per call costs more than running it, and every command runs it.
+_TASKS, _FORMS = HumanTask.__table__, FormDefinition.__table__
+# A task row with its form's schema, then its instance locked (one round trip).
 _TASK_FORM_AND_LOCK = (
-    select(*_TASKS.columns, _FORMS.c.schema, *instance_rows.COLUMNS, Definition.sha256)
-    .join(_INSTANCES, _INSTANCES.c.id == _TASKS.c.instance_id)
-    .join(Definition, Definition.id == _INSTANCES.c.definition_id)
+    select(*_TASKS.columns, _FORMS.c.schema, *instance_rows.LOCKED)
+    .join(instance_rows.TABLE, instance_rows.TABLE.c.id == _TASKS.c.instance_id)
+    .join(Definition, Definition.id == instance_rows.TABLE.c.definition_id)
     .outerjoin(_FORMS, and_(_FORMS.c.form_key == _TASKS.c.form_key, _FORMS.c.version == _TASKS.c.form_version))
-    .where(_TASKS.c.id == bindparam("task_id")).with_for_update(of=_INSTANCES))
+    .where(_TASKS.c.id == bindparam("task_id")).with_for_update(of=instance_rows.TABLE))
 _TaskRow = NamedTuple("_TaskRow", [(column.key, Any) for column in _TASKS.columns])
 
 
-def _attach_locked(session: Session, values: Sequence[Any]) -> tuple[Instance, str]:
-    return instance_rows.attach(session, values[:-1]), values[-1]
-
-
-def _locked(session: Session, instance_id: str, skip_locked: bool = False) -> tuple[Instance, str] | None:
-    """The instance, locked for this transaction, with its version's digest."""
-    found = direct.rows(session, _LOCK[skip_locked], {"instance_id": instance_id})
-    return _attach_locked(session, found[0]) if found else None
-
-
 def _lock_instance(session: Session, instance_id: str) -> tuple[Instance, str]:
-    found = _locked(session, instance_id)
+    found = instance_rows.locked(session, instance_id)
     if found is None:
         raise NotFound(f"实例 {instance_id} 不存在")
     return found
@@ -346,7 +331,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
     if schema is None and human.form_version is None:
         schema = form_schema(session, human.form_key)
-    instance, digest = _attach_locked(session, found[0][width + 1:])
+    instance, digest = instance_rows.attach_locked(session, found[0][width + 1:])
     run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
@@ -444,7 +429,7 @@ def _send_reminders(run: _Run) -> list[str]:
 def fire_timers(session: Session, instance_id: str, now: datetime) -> Fired | None:
     """Fire what is due on one instance, or return None when another worker holds the instance
     (that worker fires them; never both)."""
-    found = _locked(session, instance_id, skip_locked=True)
+    found = instance_rows.locked(session, instance_id, skip_locked=True)
     if found is None:
         return None if session.get(Instance, instance_id) is not None else Fired([], [])
     instance, digest = found
