@@ -15,10 +15,10 @@ from sqlalchemy.sql import Executable
 
 class _Compiled(NamedTuple):
     statement: Executable  # held, so its id is not reused while it is cached
-    compiled: Any
-    order: tuple[str, ...] | None  # the parameters' order, for positional paramstyles (SQLite's "?")
-    binds: dict[str, Callable[[Any], Any]]  # parameter -> its column type's conversion, where there is one
-    defaults: dict[str, Any]  # an INSERT's columns left out, with their constant defaults
+    sql: str
+    positional: bool  # the driver takes a tuple in `slots` order (SQLite's "?"), else a dict (PostgreSQL)
+    slots: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # each parameter, with its type's conversion
+    fixed: dict[str, Any]  # parameters the caller does not give: literals in the statement, INSERT defaults
     results: tuple[Callable[[Any], Any] | None, ...] | None  # per selected column; None when none converts
 
 
@@ -29,18 +29,23 @@ def _compile(statement: Executable, dialect: Any, keys: tuple[str, ...]) -> _Com
     # An inline INSERT fetches no generated key back (PostgreSQL would add RETURNING for one).
     compiled = (statement.inline() if isinstance(statement, Insert) else statement).compile(
         dialect=dialect, column_keys=list(keys))
-    defaults = {column.key: column.default.arg for column in compiled.insert_prefetch
-                if column.default is not None and column.default.is_scalar}
+    fixed = {column.key: column.default.arg for column in compiled.insert_prefetch
+             if column.default is not None and column.default.is_scalar}
     if (compiled.literal_execute_params or compiled.post_compile_params or compiled.update_prefetch
-            or len(defaults) != len(compiled.insert_prefetch) or compiled.escaped_bind_names
+            or len(fixed) != len(compiled.insert_prefetch) or compiled.escaped_bind_names
             or compiled.effective_returning):
         raise exc.ArgumentError(f"not a statement for direct execution: {compiled.string}")
-    binds = {name: process for name, bind in compiled.binds.items()
-             if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+    for name, bind in compiled.binds.items():
+        if name not in keys and name not in fixed:
+            if bind.required:
+                raise exc.ArgumentError(f"no value for parameter {name!r} of: {compiled.string}")
+            fixed[name] = bind.effective_value
+    slots = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                  for name in (compiled.positiontup if compiled.positional else compiled.binds))
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in getattr(statement, "selected_columns", ()))
-    return _Compiled(statement, compiled, tuple(compiled.positiontup) if compiled.positional else None,
-                     binds, defaults, results if any(results) else None)
+    return _Compiled(statement, compiled.string, compiled.positional, slots, fixed,
+                     results if any(results) else None)
 
 
 def _connection(session: Session) -> Connection:
@@ -52,11 +57,9 @@ def _connection(session: Session) -> Connection:
 
 
 def _driver_values(prepared: _Compiled, params: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
-    values = prepared.compiled.construct_params(prepared.defaults | params if prepared.defaults else params,
-                                                escape_names=False)
-    for name, process in prepared.binds.items():
-        values[name] = process(values[name])
-    return values if prepared.order is None else tuple(values[name] for name in prepared.order)
+    given = prepared.fixed | params if prepared.fixed else params
+    values = ((name, given[name] if process is None else process(given[name])) for name, process in prepared.slots)
+    return tuple(value for _, value in values) if prepared.positional else dict(values)
 
 
 def _run(session: Session, statement: Executable, rows: list[dict[str, Any]], fetch: bool) -> tuple[int, list]:
@@ -67,7 +70,7 @@ def _run(session: Session, statement: Executable, rows: list[dict[str, Any]], fe
     if prepared is None:
         prepared = _CACHE[key] = _compile(statement, dialect, key[2])
     values = [_driver_values(prepared, row) for row in rows]
-    sql = prepared.compiled.string
+    sql = prepared.sql
     cursor = connection.connection.driver_connection.cursor()
     try:
         if len(values) > 1:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import direct
@@ -65,8 +65,13 @@ def locked(session: Session, instance_id: str, skip_locked: bool = False) -> tup
     return attach_locked(session, found[0]) if found else None
 
 
+_MANAGER = Instance.__mapper__.class_manager
+
+
 def _loaded(session: Session, row: dict[str, Any]) -> Instance:
-    instance = Instance(**row)
+    # Built as the ORM builds what it loads, without the constructor's attribute events (~60 µs against ~20).
+    instance = _MANAGER.new_instance()
+    instance_dict(instance).update(row)
     make_transient_to_detached(instance)  # as if loaded: the session will not insert it again
     session.add(instance)
     return instance

@@ -59,3 +59,12 @@ def test_each_transaction_of_a_session_gets_its_statements(empty_sessions):
         with s.begin():
             assert [r[0] for r in direct.rows(s, select(_USERS.c.username).order_by(_USERS.c.username), {})] == [
                 "admin", "kept"]
+
+
+def test_a_statement_s_own_values_are_sent_and_a_missing_one_is_named(empty_sessions):
+    literal = select(_USERS.c.username).where(_USERS.c.username == "admin", _USERS.c.id > bindparam("above"))
+    with empty_sessions() as s:
+        assert direct.rows(s, literal, {"above": 0}) == [("admin",)]
+        assert direct.rows(s, literal, {"above": 10**6}) == []
+        with pytest.raises(exc.ArgumentError, match="no value for parameter 'name'"):
+            direct.rows(s, _ONE, {})
