@@ -14,23 +14,23 @@ from . import direct
 from .errors import Conflict
 from .models import Definition, Instance
 
-TABLE = _TABLE = Instance.__table__
+TABLE = Instance.__table__
 _COLUMNS = ("title", "state", "updated_at", "completed_at", "error_task", "error_message", "event_seq",
             "event_hash")
 # Indexed columns are set only when they change: SQLite rewrites an index entry for every column a statement
 # sets, changed or not (two pages of each commit's write-ahead log).
 _INDEXED = ("status", "subject_key")
-_INSERT = insert(_TABLE)
-COLUMNS = tuple(_TABLE.columns)  # as `attach` takes a row's values
+_INSERT = insert(TABLE)
+COLUMNS = tuple(TABLE.columns)  # as `attach` takes a row's values
 LOCKED = (*COLUMNS, Definition.sha256)  # as `attach_locked` takes them: the row, then its version's digest
-_LOCK = {skip: select(*LOCKED).join(Definition, Definition.id == _TABLE.c.definition_id)
-         .where(_TABLE.c.id == bindparam("instance_id")).with_for_update(of=_TABLE, skip_locked=skip)
+_LOCK = {skip: select(*LOCKED).join(Definition, Definition.id == TABLE.c.definition_id)
+         .where(TABLE.c.id == bindparam("instance_id")).with_for_update(of=TABLE, skip_locked=skip)
          for skip in (False, True)}
 
 
 @cache
 def _update(indexed: tuple[str, ...]) -> Any:
-    return (update(_TABLE).where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.row_version == bindparam("b_version"))
+    return (update(TABLE).where(TABLE.c.id == bindparam("b_id"), TABLE.c.row_version == bindparam("b_version"))
             .values({name: bindparam(name) for name in (*_COLUMNS, *indexed, "row_version")}))
 
 
