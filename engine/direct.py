@@ -92,8 +92,8 @@ def _run(session: Session, statement: Executable, rows: list[dict[str, Any]], fe
 
 def execute(session: Session, statement: Executable, params: dict[str, Any] | list[dict[str, Any]]) -> int:
     """Run an INSERT, UPDATE or DELETE once, or once per row of a list; returns the rows it touched."""
-    rows = params if isinstance(params, list) else [params]
-    return _run(session, statement, rows, fetch=False)[0] if rows else 0
+    batch = params if isinstance(params, list) else [params]
+    return _run(session, statement, batch, fetch=False)[0] if batch else 0
 
 
 def rows(session: Session, statement: Executable, params: dict[str, Any]) -> list[tuple]:
