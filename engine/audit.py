@@ -111,7 +111,7 @@ class _Replay:
         """Re-run one recorded input; returns the path it took (None for events that only record)."""
         kind, data = event.kind, event.data
         if kind == "instance_started":
-            self.workflow = BpmnWorkflow(self.definition.spec, self.definition.subprocess_specs)
+            self.workflow = self.definition.specs.new_workflow()
             self.workflow.script_engine = self.script_engine
 
             return self._steps(lambda: projections.seed_start(self.workflow, data["data"], data.get("trigger")))
@@ -198,7 +198,7 @@ def check_replay(session: Session, instance: Instance, events: list[Event]) -> F
     last = events[-1].seq if events else 0
     if replay.status() != instance.status:
         return Failure(instance.id, last, f"重放后状态为 {replay.status()}，记录的状态为 {instance.status}")
-    stored = serialization.restore(instance.state, replay.definition)
+    stored = serialization.restore(instance.state, replay.definition.specs)
     if _canonical(runtime.instance_data(replay.workflow)) != _canonical(runtime.instance_data(stored)):
         return Failure(instance.id, last, "重放后的案件数据与保存的数据不同")
     replayed_steps = sorted(t.task_spec.bpmn_id for t in replay.workflow.get_tasks(state=TaskState.COMPLETED)

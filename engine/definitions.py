@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from handlers import registry
 
-from . import cycles, direct, forms, settings
+from . import cycles, direct, forms, restore_mode, settings
 from .clock import local_iso
 from .errors import Conflict, DefinitionError, InvalidInput, NotFound, Problem
 from .models import Definition, FormDefinition, Instance
 from .sandbox import SandboxEnvironment, compile_sandboxed
+from .serialization import Specs
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
@@ -46,11 +47,15 @@ class LoadedDefinition:
     process_id: str
     version: int
     name: str
-    spec: Any
-    subprocess_specs: dict[str, Any]
+    specs: Specs
     lanes: dict[str, LaneRule] = field(default_factory=dict)
     has_lanes: bool = False
     form_versions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> Any:
+        """The parsed spec, to read; a workflow runs on its own copy (specs.new_workflow)."""
+        return self.specs.spec
 
 
 @dataclass(frozen=True)
@@ -341,7 +346,7 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
     digest = digest or session.scalar(select(Definition.sha256).where(Definition.id == definition_id))
     if digest is None:
         raise NotFound(f"流程定义 {definition_id} 不存在")
-    cached = _CACHE.get((definition_id, digest))
+    cached = None if restore_mode.COLD else _CACHE.get((definition_id, digest))
     if cached is not None:
         _CACHE.move_to_end((definition_id, digest))
         return cached
@@ -356,8 +361,7 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
     parser, _ = _parse(documents, validate=False)
     loaded = LoadedDefinition(
         definition_id=row.id, process_id=row.process_id, version=row.version, name=row.name,
-        spec=parser.get_spec(row.process_id),
-        subprocess_specs=parser.get_subprocess_specs(row.process_id),
+        specs=Specs(parser.get_spec(row.process_id), parser.get_subprocess_specs(row.process_id)),
         # Called processes bring their own lanes; the version's own document decides a shared lane name.
         lanes={name: rule for _, xml in reversed(documents) for name, rule in lane_rules(xml).items()},
         has_lanes=parser.get_process_parser(row.process_id).has_lanes(),

@@ -117,7 +117,7 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
         raise NotFound(f"实例 {instance_id} 不存在")
     loaded = definitions.load(session, instance.definition_id)
     specs = loaded.spec.task_specs
-    workflow = serialization.restore(instance.state, loaded)
+    workflow = serialization.restore(instance.state, loaded.specs)
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                             .order_by(HumanTask.created_at, HumanTask.id))
     ready = [task_view(t, now, instance.title, loaded.name) for t in tasks]
@@ -193,7 +193,7 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
         raise NotFound(f"任务 {task_id} 不存在或无权查看")
     instance = session.get(Instance, task.instance_id)
     loaded = definitions.load(session, instance.definition_id)
-    workflow = serialization.restore(instance.state, loaded)
+    workflow = serialization.restore(instance.state, loaded.specs)
     spiff_task = workflow.get_task_from_id(uuid.UUID(task_id))
     data = dict(spiff_task.data) if spiff_task is not None else {}
     schema = runtime.form_schema(session, task.form_key, task.form_version)

@@ -79,7 +79,7 @@ class _Run:
             if saved is not None:
                 workflow, self.stored_rows, self.noted = saved.workflow, saved.rows, saved.parties
             else:
-                workflow = serialization.restore(instance.state, self.definition)
+                workflow = serialization.restore(instance.state, self.definition.specs)
         workflow.script_engine = self.script_engine  # never serialized; attach after every restore
         self.workflow = workflow
         self.pending_events: list[tuple[str, str | None, dict]] = []
@@ -180,7 +180,7 @@ class _Run:
         self._flush_events()
         tasks = projections.snapshot(wf)
         finished = wf.is_completed()
-        values = {"state": serialization.dump(wf), "updated_at": self.now,
+        values = {"state": serialization.dump(wf, self.definition.specs), "updated_at": self.now,
                   "event_seq": self.head[0], "event_hash": self.head[1]}
         if finished:
             values |= {"status": "completed", "completed_at": self.now}
@@ -270,7 +270,7 @@ def _start(session: Session, row: Any, definition: definitions.LoadedDefinition,
                                     status="running", title=str(data.get("case_title") or definition.name)[:300],
                                     state="", started_by=started_by, started_at=now, updated_at=now,
                                     event_seq=0, event_hash=history.GENESIS)
-    workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs)
+    workflow = definition.specs.new_workflow()
     run = _Run(session, instance, now, started_by, workflow, row.sha256, stored)
     path = run.advance(lambda: projections.seed_start(workflow, data, trigger))
     evidence = _link_files(session, schema, data, instance.id, "start", now, stored_files)

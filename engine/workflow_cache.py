@@ -15,6 +15,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import restore_mode
+
 _SIZE = 512
 _PENDING = "zhunru_saved_workflows"
 
@@ -32,6 +34,8 @@ _lock = threading.Lock()
 
 def take(instance_id: str, row_version: int, state: str) -> Saved | None:
     """What was saved as this state at this row version, removed from the cache; None when not held."""
+    if restore_mode.COLD:
+        return None
     with _lock:
         entry = _entries.pop((instance_id, row_version), None)
     return entry if entry is not None and entry.state == state else None
@@ -39,6 +43,8 @@ def take(instance_id: str, row_version: int, state: str) -> Saved | None:
 
 def offer(session: Session, instance_id: str, row_version: int, saved: Saved) -> None:
     """Keep what a command saved once the session's transaction commits."""
+    if restore_mode.COLD:
+        return
     session.info.setdefault(_PENDING, []).append(((instance_id, row_version), saved))
 
 

@@ -2,12 +2,16 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-from sqlalchemy import text
+# Every command of every test restores its case from the database, and every saved state must round-trip
+# (engine/restore_mode.py); set before the engine is imported, and inherited by the CLI processes tests run.
+os.environ["ZHUNRU_COLD_RESTORE"] = "1"
 
-from engine import credentials, definitions, directory, holidays, schema
-from engine.clock import SHANGHAI
-from engine.db import make_engine, make_sessionmaker
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from engine import credentials, definitions, directory, holidays, schema  # noqa: E402
+from engine.clock import SHANGHAI  # noqa: E402
+from engine.db import make_engine, make_sessionmaker  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("ZHUNRU_TEST_DATABASE_URL")
