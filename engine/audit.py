@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from handlers import registry
 
-from . import calendar, definitions, holidays, projections, runtime, serialization
+from . import calendar, decisions, definitions, holidays, projections, runtime, serialization
 from .clock import local_iso, running_at
 from .deadlines import card as deadline_card
 from .errors import HandlerError
@@ -69,9 +69,12 @@ class _Replay:
         self.instance = instance
         self.definition = definitions.load(session, instance.definition_id)
         self.answers: dict[str, deque] = defaultdict(deque)
+        self.decided: dict[str, deque] = defaultdict(deque)  # what each business rule task's table answered
         for event in events:
             if event.kind == "service_called":
                 self.answers[event.task_name].append(event.data)
+            elif event.kind == "decision_evaluated":
+                self.decided[event.task_name].append(event.data)
         self.workflow: BpmnWorkflow | None = None
         self.now: datetime | None = None
         self.script_engine = ZhunruScriptEngine(self._call_service)
@@ -102,7 +105,21 @@ class _Replay:
             cause = getattr(exc, "exception", None) or exc.__cause__
             if isinstance(exc, Divergence) or isinstance(cause, Divergence):
                 raise (exc if isinstance(exc, Divergence) else cause) from None
+        self._check_decisions(before)
         return projections.path_since(self.workflow, before)
+
+    def _check_decisions(self, before: set[Any]) -> None:
+        """Each decision table evaluated again (on the version pinned by the case's definition version) must
+        answer as recorded."""
+        for _, task_name, replayed in decisions.evaluated(self.workflow, before, self.definition.decisions):
+            if not self.decided[task_name]:
+                raise Divergence(f"环节 {task_name} 重放时评估了决策表 {replayed['decision']}，但记录中没有这次评估")
+            recorded = self.decided[task_name].popleft()
+            if _canonical(recorded.get("result")) != _canonical(replayed["result"]) or \
+                    recorded.get("version") != replayed["version"]:
+                raise Divergence(f"环节 {task_name} 的决策表 {replayed['decision']} v{replayed['version']} 重放结果 "
+                                 f"{_canonical(replayed['result'])} 与记录的 {_canonical(recorded.get('result'))} "
+                                 f"(v{recorded.get('version')}) 不同")
 
     def _waiting(self, predicate: Callable[[Any], bool]) -> list[Any]:
         return [t for t in self.workflow.get_tasks(state=TaskState.WAITING) if predicate(t)]
@@ -196,6 +213,9 @@ def check_replay(session: Session, instance: Instance, events: list[Event]) -> F
     if replay.workflow is None:
         return Failure(instance.id, 1, "没有可重放的记录")
     last = events[-1].seq if events else 0
+    unreplayed = next((name for name, recorded in replay.decided.items() if recorded), None)
+    if unreplayed is not None:
+        return Failure(instance.id, last, f"记录中环节 {unreplayed} 的决策表评估在重放时没有发生")
     if replay.status() != instance.status:
         return Failure(instance.id, last, f"重放后状态为 {replay.status()}，记录的状态为 {instance.status}")
     stored = serialization.restore(instance.state, replay.definition.specs)
@@ -258,7 +278,7 @@ def timeline(session: Session, instance: Instance) -> list[dict[str, Any]]:
     specs = replay.definition.spec.task_specs
     steps, before = [], {}
     for event in events:
-        if event.kind == "service_called":
+        if event.kind in ("service_called", "decision_evaluated"):
             continue
         replay.now = event.at
         cal = holidays.at_revision(session, event.data.get("calendar"))

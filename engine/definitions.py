@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers import registry
 
-from . import cycles, direct, forms, restore_mode, settings
+from . import cycles, decisions, direct, forms, restore_mode, settings
 from .clock import local_iso
 from .errors import Conflict, DefinitionError, InvalidInput, NotFound, Problem
 from .models import Definition, FormDefinition, Instance
@@ -51,6 +51,7 @@ class LoadedDefinition:
     lanes: dict[str, LaneRule] = field(default_factory=dict)
     has_lanes: bool = False
     form_versions: dict[str, int] = field(default_factory=dict)
+    decisions: dict[str, tuple[str, int]] = field(default_factory=dict)  # business rule task → table, version
 
     @property
     def spec(self) -> Any:
@@ -60,7 +61,7 @@ class LoadedDefinition:
 
 @dataclass(frozen=True)
 class Deployed:
-    kind: str  # process | form
+    kind: str  # process | form | decision
     key: str
     version: int
     created: bool
@@ -77,8 +78,10 @@ def form_key_of(filename: str) -> str:
 
 
 def project_files(root: Path) -> list[tuple[str, bytes]]:
-    """A project's forms and diagrams, forms first so the diagrams' form keys resolve in one deployment."""
-    found = sorted(root.glob("forms/*.json")) + sorted(root.glob("processes/*.bpmn"))
+    """A project's forms, decision tables and diagrams, forms first so the diagrams' form keys resolve in one
+    deployment."""
+    found = [*sorted(root.glob("forms/*.json")), *sorted(root.glob("decisions/*.dmn")),
+             *sorted(root.glob("processes/*.bpmn"))]
     return [(str(p.relative_to(root)), p.read_bytes()) for p in found]
 
 
@@ -252,7 +255,8 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
     version since, the deployment is refused naming that change, never silently overwriting it."""
     problems: list[Problem] = []
     form_files = [(n, c) for n, c in files if n.endswith(".json")]
-    bpmn_files = [(n, c) for n, c in files if not n.endswith(".json")]
+    dmn_files = [(n, c) for n, c in files if n.endswith(".dmn")]
+    bpmn_files = [(n, c) for n, c in files if not n.endswith((".json", ".dmn"))]
     new_forms: dict[str, tuple[bytes, dict]] = {}
     for filename, content in form_files:
         try:
@@ -264,6 +268,18 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         new_forms[form_key_of(filename)] = (content, schema)
     form_keys = set(new_forms) | set(session.scalars(select(FormDefinition.form_key).distinct()))
 
+    new_decisions = []
+    for filename, content in dmn_files:
+        decision, decision_problems = decisions.read(filename, content)
+        problems += decision_problems
+        if decision is not None and any(d.key == decision.key for d in new_decisions):
+            problems.append(Problem(filename, decision.key, f"决策 {decision.key} 在本次部署中出现了两次"))
+        elif decision is not None:
+            new_decisions.append(decision)
+    # A process whose newest version evaluates a changed table is deployed again with it.
+    in_batch = {Path(n).name for n, _ in bpmn_files}
+    bpmn_files += [(n, c) for n, c in decisions.dependents(session, decisions.changed_keys(session, new_decisions))
+                   if Path(n).name not in in_batch]
     parser, parse_problems = _parse(bpmn_files, validate=True)
     problems += parse_problems
     called_elsewhere = parser.get_process_dependencies() - set(parser.process_parsers)
@@ -273,6 +289,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
             parser.add_bpmn_xml(etree.fromstring(dep_xml.encode()), dep_filename)
         except ValidationException as exc:
             problems.append(Problem(dep_filename, exc.id or None, str(exc)))
+    decision_problems_of = decisions.add_to_parser(session, parser, new_decisions)
     batch_processes: list[tuple[str, str, bytes]] = []
     for filename, content in bpmn_files:
         ids = [pid for pid, pp in parser.process_parsers.items()
@@ -280,12 +297,14 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         if not ids and not any(p.filename == filename for p in problems):
             problems.append(Problem(filename, None, "文件中没有可执行的流程 (isExecutable=\"true\")"))
         for process_id in ids:
-            problems += lint(parser, process_id, filename, form_keys)
+            problems += decision_problems_of.get(process_id) or lint(parser, process_id, filename, form_keys)
             batch_processes.append((process_id, filename, content))
     if problems:
         raise DefinitionError(problems)
 
-    deployed = []
+    deployed = [Deployed("decision", key, version, created) for key, version, created in decisions.store(
+        session, new_decisions, actor, now,
+        lambda key, latest: _refuse_stale("决策表", key, latest, (expected or {}).get(key)))]
     for key, (content, schema) in new_forms.items():
         digest = sha256(content)
         latest = _latest(session, FormDefinition, FormDefinition.form_key, key)
@@ -305,14 +324,17 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         _refuse_stale("流程", process_id, latest, (expected or {}).get(process_id))
         pins = {key: _latest(session, FormDefinition, FormDefinition.form_key, key).version
                 for key in sorted(_form_keys_used(parser.get_spec(process_id)))}
-        if latest is not None and latest.sha256 == digest and latest.form_versions == pins:
+        decision_pins = {key: decisions.latest(session, key).version
+                         for key in sorted(decisions.used_by(parser, process_id))}
+        if (latest is not None and latest.sha256 == digest and latest.form_versions == pins
+                and (latest.decision_versions or {}) == decision_pins):
             deployed.append(Deployed("process", process_id, latest.version, False))
             continue
         version = (latest.version if latest else 0) + 1
         row = Definition(
             process_id=process_id, version=version, name=parser.get_spec(process_id).description or process_id,
             filename=Path(filename).name, sha256=digest, xml=content.decode("utf-8"), dependencies=[],
-            form_versions=pins, deployed_at=now, deployed_by=actor)
+            form_versions=pins, decision_versions=decision_pins, deployed_at=now, deployed_by=actor)
         session.add(row)
         added.append((row, filename))
         deployed.append(Deployed("process", process_id, version, True))
@@ -359,6 +381,7 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
             documents.append((dep.filename, dep.xml.encode("utf-8")))
             pending.extend(dep.dependencies)
     parser, _ = _parse(documents, validate=False)
+    decisions.add_pinned(session, parser, row.decision_versions or {})
     loaded = LoadedDefinition(
         definition_id=row.id, process_id=row.process_id, version=row.version, name=row.name,
         specs=Specs(parser.get_spec(row.process_id), parser.get_subprocess_specs(row.process_id)),
@@ -366,6 +389,7 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
         lanes={name: rule for _, xml in reversed(documents) for name, rule in lane_rules(xml).items()},
         has_lanes=parser.get_process_parser(row.process_id).has_lanes(),
         form_versions=dict(row.form_versions or {}),
+        decisions=decisions.task_decisions(parser, row.process_id, row.decision_versions or {}),
     )
     _CACHE[(definition_id, digest)] = loaded
     if len(_CACHE) > _CACHE_SIZE:

@@ -76,6 +76,24 @@ class Definition(Base):
     dependencies: Mapped[list[Any]] = mapped_column(default=list)
     # The version of each form its tasks use, fixed when this version was deployed.
     form_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The version of each decision table its business rule tasks (and called processes') evaluate.
+    decision_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(64))
+
+
+class DecisionDefinition(Base):
+    """One deployed version of one DMN decision table (keyed by its decision id), never edited afterwards."""
+
+    __tablename__ = "decision_definition"
+    __table_args__ = (UniqueConstraint("decision_key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    xml: Mapped[str] = mapped_column(Text)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(64))
 

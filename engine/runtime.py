@@ -17,6 +17,7 @@ from . import (
     access,
     assignment,
     calendar,
+    decisions,
     definitions,
     direct,
     directory,
@@ -157,6 +158,7 @@ class _Run:
                 self.instance.error_message = _describe(exc, failed)
                 self.pending_events.append(("error", self.instance.error_task,
                                             {"message": self.instance.error_message}))
+        self.pending_events += decisions.evaluated(self.workflow, before, self.definition.decisions)
         return projections.path_since(self.workflow, before)
 
     def record(self, kind: str, task_id: str | None, task_name: str | None, data: dict,
