@@ -12,7 +12,7 @@ from engine.clock import deadline_text
 from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
 
-from . import api, audit_pages, auth, owners, pages, records, vendor
+from . import api, audit_pages, auth, decision_pages, owners, pages, records, vendor
 from .i18n import EVENT_KINDS, language, text
 
 STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(owners.bp)
+    app.register_blueprint(decision_pages.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(records.bp)
     api.register(app, csrf)

@@ -28,7 +28,7 @@ def main() -> None:
     pass
 
 
-@main.command(help="创建或升级数据库结构，部署 processes/ 与 forms/ 中的全部定义")
+@main.command(help="创建或升级数据库结构，部署 forms/、decisions/ 与 processes/ 中的全部定义")
 @click.option("--demo", is_flag=True, help="同时载入演示单位与用户")
 @command
 def init(demo: bool) -> None:
@@ -44,10 +44,11 @@ def init(demo: bool) -> None:
         deployed = definitions.deploy(session, definitions.project_files(PROJECT_ROOT), "admin", now)
     for d in deployed:
         state_text = "新版本" if d.created else "未变化"
-        click.echo(f"{'流程' if d.kind == 'process' else '表单'} {d.key} v{d.version} ({state_text})")
+        kind = {"process": "流程", "form": "表单", "decision": "决策表"}[d.kind]
+        click.echo(f"{kind} {d.key} v{d.version} ({state_text})")
 
 
-@main.command(help="部署 BPMN 流程 (.bpmn) 与表单 (.json)；未变化的文件不产生新版本")
+@main.command(help="部署 BPMN 流程 (.bpmn)、DMN 决策表 (.dmn) 与表单 (.json)；未变化的文件不产生新版本")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--user", "username", default="admin", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -63,19 +64,23 @@ def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
                                  for r in rows))
 
 
-@main.command(help="导出已部署的流程 XML (缺省写回 processes/ 下的原文件名；--output - 输出到标准输出)")
+@main.command(help="导出已部署的流程 XML (缺省写回 processes/ 下的原文件名；--decision 导出决策表到 decisions/；"
+                   "--output - 输出到标准输出)")
 @click.argument("process_id")
 @click.option("--version", "version", type=int, help="版本号，缺省为最新版本")
 @click.option("--output", help="输出文件路径，- 表示标准输出")
+@click.option("--decision", is_flag=True, help="导出的是 DMN 决策表 (参数为决策 id)")
 @command
-def export(process_id: str, version: int | None, output: str | None) -> None:
+def export(process_id: str, version: int | None, output: str | None, decision: bool) -> None:
+    from engine import decisions, definitions
+
     with transaction() as session:
-        row = definitions.version_row(session, process_id, version)
+        row = (decisions.version_row if decision else definitions.version_row)(session, process_id, version)
         xml, filename, number = row.xml, row.filename, row.version
     if output == "-":
         click.echo(xml, nl=False)
         return
-    target = Path(output) if output else PROJECT_ROOT / "processes" / filename
+    target = Path(output) if output else PROJECT_ROOT / ("decisions" if decision else "processes") / filename
     write_file(target, xml.encode("utf-8"))
     click.echo(f"已导出 {process_id} v{number} → {target}")
 

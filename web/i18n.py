@@ -51,6 +51,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_xml": ("下载 XML", "Download XML"), "edit": ("编辑", "Edit"), "deployed_by": ("部署人", "Deployed by"),
     "deployed_at": ("部署时间", "Deployed at"), "used_by": ("使用该表单的流程", "Used by"),
     "versions": ("个版本", "versions"),
+    "decisions": ("决策表", "Decision tables"), "decision": ("决策表", "Decision table"),
+    "decision_used_by": ("使用该决策表的流程", "Used by"), "new_decision": ("新建决策表", "New decision table"),
+    "decision_id": ("决策 id", "Decision id"), "import_dmn": ("导入 DMN 文件", "Import DMN file"),
+    "decision_pin_hint": ("每个流程版本固定使用部署时的决策表版本；部署决策表的新版本时，使用它的流程随之部署新版本，"
+                          "新案件使用新决策表，办理中的案件仍用原版本。",
+                          "Each process version keeps the decision table versions it was deployed with; deploying a "
+                          "table gives each process using it a new version: new cases use the new table, running "
+                          "cases keep theirs."),
     "audit": ("审计", "Audit"), "replay": ("回放", "Replay"), "heatmap": ("环节统计", "Counts per element"),
     "access_log": ("访问日志", "Access log"), "export_xes": ("导出 XES", "Export XES"),
     "export_csv": ("导出 CSV", "Export CSV"), "first": ("第一步", "First"), "last": ("最后一步", "Last"),

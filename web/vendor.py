@@ -1,4 +1,4 @@
-"""bpmn-js and form-js as installed by npm (package-lock.json), served from node_modules, never vendored."""
+"""bpmn-js, dmn-js and form-js as installed by npm (package-lock.json), served from node_modules, never vendored."""
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory
@@ -7,6 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent / "node_modules"
 PACKAGES = {
     "form-js": ROOT / "@bpmn-io" / "form-js" / "dist",
     "bpmn-js": ROOT / "bpmn-js" / "dist",
+    "dmn-js": ROOT / "dmn-js" / "dist",
 }
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
