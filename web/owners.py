@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from engine import definitions, directory
 from engine.clock import local_iso, system_now
 from engine.errors import DefinitionError, InvalidInput, Problem
-from engine.models import Definition, FormDefinition, Instance, Organisation
+from engine.models import DecisionDefinition, Definition, FormDefinition, Instance, Organisation
 from handlers import registry
 
 from .auth import current_actor, login_required
@@ -65,6 +65,9 @@ def _modeler_context(db) -> dict[str, Any]:
         "organisations": [{"code": c, "name": n} for c, n in db.execute(
             select(Organisation.code, Organisation.name).order_by(Organisation.id))],
         "roles": [{"code": c, "name": n} for c, n in directory.ROLES.items()],
+        "decisions": [{"key": k, "version": v} for k, v in db.execute(
+            select(DecisionDefinition.decision_key, func.max(DecisionDefinition.version))
+            .group_by(DecisionDefinition.decision_key).order_by(DecisionDefinition.decision_key))],
     }
 
 

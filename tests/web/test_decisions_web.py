@@ -113,3 +113,27 @@ def test_owner_opens_the_table_edits_a_cell_and_deploys(live_server, page, sessi
     running.complete("enter", "admin", at("2026-03-02 09:30"), {"amount": 10})
     assert new.view()["data"]["level"] == "officer" and running.view()["data"]["level"] == "clerk"
     assert BPMN  # the process the table serves is the fixture's, unchanged
+
+
+def test_the_bpmn_modeller_keeps_and_sets_a_business_rule_tasks_table(live_server, page, sessions):
+    deploy(sessions)
+    browser_sign_in(page, live_server, "process_owner")
+    page.goto(f"{live_server}/processes/decision_probe/modeler")
+    expect(page.locator("#canvas[data-ready=true]")).to_be_visible(timeout=15000)
+    saved = page.evaluate("() => window.zhunruSavedXml()")
+    assert "<spiffworkflow:calledDecisionId>approval_level</spiffworkflow:calledDecisionId>" in saved
+    page.locator("#canvas [data-element-id=decide]").click(force=True)
+    chosen = page.locator("#properties [name=calledDecisionId]")
+    expect(chosen).to_have_value("approval_level")
+    chosen.select_option("")
+    page.click("#validate")
+    expect(page.locator("#status")).to_have_text("发现 1 个问题")
+    expect(page.locator("#problems")).to_contain_text("未指定决策表")
+    chosen.select_option("approval_level")
+    page.click("#deploy")
+    expect(page.locator("#status")).to_contain_text("已部署为 v2")  # in bpmn-js's own form of the XML
+    with sessions() as s:
+        xml, pins = s.execute(select(Definition.xml, Definition.decision_versions)
+                              .where(Definition.process_id == "decision_probe", Definition.version == 2)).one()
+    assert "<spiffworkflow:calledDecisionId>approval_level</spiffworkflow:calledDecisionId>" in xml
+    assert pins == {"approval_level": 1}

@@ -190,6 +190,11 @@
         panel.append(Object.assign(document.createElement('p'), { className: 'error', textContent: `未注册的服务 ${op.name}` }));
       }
     }
+    if (is(el, 'bpmn:BusinessRuleTask')) {
+      field('决策表', select(page.decisions.map((d) => [d.key, `${d.key} (v${d.version})`]),
+        bodyOf(el, 'spiffworkflow:CalledDecisionId'), (v) => setBody(el, 'spiffworkflow:CalledDecisionId', v),
+        'calledDecisionId'), '新案件使用部署时该决策表的最新版本');
+    }
     if (is(el, 'bpmn:ScriptTask')) {
       field('脚本', input(bo(el).script, (v) => modeling.updateProperties(el, { scriptFormat: 'python', script: v }),
         'script', true));
