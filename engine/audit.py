@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -20,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from handlers import registry
 
-from . import calendar, decisions, definitions, holidays, projections, runtime, serialization
+from . import calendar, decisions, definitions, holidays, messages, projections, runtime, serialization
 from .clock import local_iso, running_at
 from .deadlines import card as deadline_card
-from .errors import HandlerError
+from .errors import HandlerError, ZhunruError
 from .integrity import Failure, check_chain, check_evidence, events_of
 from .models import Definition, Event, HumanTask, Instance, Organisation, StoredFile, User
 from .sandbox import ZhunruScriptEngine
@@ -153,15 +152,14 @@ class _Replay:
             task = next((t for t in ready if str(t.id) == event.task_id), ready[ordinal])
 
             def submit() -> None:
-                task.data.update(data["data"])
+                runtime.put_form_data(task, data["data"])
                 task.run()
             return self._steps(submit)
         if kind == "message_received":
-            catching = self._waiting(lambda t: getattr(getattr(t.task_spec, "event_definition", None), "name", None)
-                                     == event.task_name)
-            if not catching:
-                raise Divergence(f"重放时案件没有在等待消息 {event.task_name}")
-            message = BpmnEvent(catching[0].task_spec.event_definition, data["payload"])
+            try:
+                message = messages.event_for(self.workflow, event.task_name, data["payload"])
+            except ZhunruError as exc:
+                raise Divergence(f"重放时消息 {event.task_name} 未能送达: {exc}") from exc
             return self._steps(lambda: self.workflow.catch(message))
         if kind == "retried":
             failed = self.workflow.get_tasks(state=TaskState.ERROR)

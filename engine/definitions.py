@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 from handlers import registry
 
 from . import cycles, decisions, direct, forms, restore_mode, settings
+from .bounds import DEFAULT as DEFAULT_LIMITS
+from .bounds import Limits, evaluate_isolated
 from .clock import local_iso
-from .errors import Conflict, DefinitionError, InvalidInput, NotFound, Problem
+from .errors import Conflict, DefinitionError, InvalidInput, LimitExceeded, NotFound, Problem
 from .models import Definition, FormDefinition, Instance
-from .sandbox import SandboxEnvironment, compile_sandboxed
+from .sandbox import compile_sandboxed
 from .serialization import Specs
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -98,6 +100,12 @@ def lane_rules(xml: bytes) -> dict[str, LaneRule]:
     return rules
 
 
+def has_lanes(parser: SpiffBpmnParser, process_id: str) -> bool:
+    """Whether this process itself has named lanes: Spiff's has_lanes looks at the whole file, every pool in it."""
+    node = parser.get_process_parser(process_id).node
+    return any(lane.get("name") for lane in node.iterfind("bpmn:laneSet//bpmn:lane", NS))
+
+
 def _parse(files: list[tuple[str, bytes]], validate: bool) -> tuple[SpiffBpmnParser, list[Problem]]:
     parser = SpiffBpmnParser(validator=VALIDATOR if validate else None)
     problems = []
@@ -137,7 +145,7 @@ def _task_expressions(spec: Any) -> list[tuple[str, str, str]]:
     return found
 
 
-def _start_timer_problem(task_spec: Any) -> str | None:
+def _start_timer_problem(task_spec: Any, limits: Limits) -> str | None:
     """A timer start event's cycle must name a cycle setting or be a quoted date or repeating interval."""
     definition = getattr(task_spec, "event_definition", None)
     if not isinstance(task_spec, StartEvent) or not isinstance(definition, TimerEventDefinition):
@@ -151,7 +159,10 @@ def _start_timer_problem(task_spec: Any) -> str | None:
     if expression in settings.KNOWN:
         return None if settings.KNOWN[expression].clean is cycles.clean else f"设置 {expression} 不是启动周期"
     try:
-        value = SandboxEnvironment().evaluate(expression, {})
+        # In a child process: a web request deploying it must never wait on it beyond the limits.
+        value = evaluate_isolated(expression, limits)
+    except LimitExceeded as exc:
+        return f"开始定时器表达式{exc.detail}"
     except Exception:  # noqa: BLE001 - whatever the owner wrote, the answer is the same advice
         return (f"开始定时器表达式 {expression!r} 应为启动周期设置的名称 (如 self_inspection_cycle) "
                 "或带引号的 ISO 8601 文本 (如 \"R/2026-01-05T09:00/P3M\")")
@@ -162,7 +173,8 @@ def _start_timer_problem(task_spec: Any) -> str | None:
     return None
 
 
-def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set[str]) -> list[Problem]:
+def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set[str],
+         limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
     """Zhunru's own rules on top of the schema: lanes, operators, forms, sandboxed expressions."""
     problems = []
     try:
@@ -172,18 +184,17 @@ def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set
         return [Problem(exc.file_name or filename, exc.id or None, str(exc))]
     except SpiffWorkflowException as exc:
         return [Problem(filename, None, str(exc))]
-    process_parser = parser.get_process_parser(process_id)
-    has_lanes = process_parser.has_lanes()
     for task_spec in spec.task_specs.values():
         called = getattr(task_spec, "spec", None)
         if isinstance(called, str) and called in subprocess_specs and subprocess_specs[called] is None:
             problems.append(Problem(filename, task_spec.bpmn_id, f"调用的流程 {called} 未部署，请先部署或一并部署"))
     for proc_spec in [spec, *(s for s in subprocess_specs.values() if s is not None)]:
+        laned = has_lanes(parser, proc_spec.name)
         for task_spec in proc_spec.task_specs.values():
             element = getattr(task_spec, "bpmn_id", None)
             if element is None:
                 continue
-            if task_spec.manual and has_lanes and proc_spec is spec and not task_spec.lane:
+            if task_spec.manual and laned and not task_spec.lane:
                 problems.append(Problem(filename, element, "流程有泳道，但此人工任务不在任何泳道内"))
             properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
             form_key = properties.get("formKey")
@@ -202,7 +213,7 @@ def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set
                     for name, info in declared.items():
                         if info["required"] and name not in given:
                             problems.append(Problem(filename, element, f"operator {operator_name} 缺少必填参数 {name}"))
-            timer_problem = _start_timer_problem(task_spec)
+            timer_problem = _start_timer_problem(task_spec, limits)
             if timer_problem:
                 problems.append(Problem(filename, element, timer_problem))
             for what, source, mode in _task_expressions(task_spec):
@@ -254,6 +265,14 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
     `expected` names the version each process or form was edited from: if someone deployed another
     version since, the deployment is refused naming that change, never silently overwriting it."""
     problems: list[Problem] = []
+    stored = settings.values(session)
+    limits = Limits.of(stored)
+    largest = float(stored["definition_max_mb"]) * 2**20
+    for filename, content in files:
+        if len(content) > largest:
+            problems.append(Problem(filename, None, f"文件大小 {len(content) / 2**20:.2f} MB 超过上限 "
+                                    f"{stored['definition_max_mb']} MB (设置 definition_max_mb)"))
+    files = [(n, c) for n, c in files if len(c) <= largest]
     form_files = [(n, c) for n, c in files if n.endswith(".json")]
     dmn_files = [(n, c) for n, c in files if n.endswith(".dmn")]
     bpmn_files = [(n, c) for n, c in files if not n.endswith((".json", ".dmn"))]
@@ -297,7 +316,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         if not ids and not any(p.filename == filename for p in problems):
             problems.append(Problem(filename, None, "文件中没有可执行的流程 (isExecutable=\"true\")"))
         for process_id in ids:
-            problems += decision_problems_of.get(process_id) or lint(parser, process_id, filename, form_keys)
+            problems += decision_problems_of.get(process_id) or lint(parser, process_id, filename, form_keys, limits)
             batch_processes.append((process_id, filename, content))
     if problems:
         raise DefinitionError(problems)
@@ -387,7 +406,7 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
         specs=Specs(parser.get_spec(row.process_id), parser.get_subprocess_specs(row.process_id)),
         # Called processes bring their own lanes; the version's own document decides a shared lane name.
         lanes={name: rule for _, xml in reversed(documents) for name, rule in lane_rules(xml).items()},
-        has_lanes=parser.get_process_parser(row.process_id).has_lanes(),
+        has_lanes=has_lanes(parser, row.process_id),
         form_versions=dict(row.form_versions or {}),
         decisions=decisions.task_decisions(parser, row.process_id, row.decision_versions or {}),
     )

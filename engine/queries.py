@@ -3,12 +3,24 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import jinja2.sandbox
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from . import assignment, deadlines, definitions, files, forms, history, projections, runtime, serialization
+from . import (
+    assignment,
+    deadlines,
+    definitions,
+    files,
+    forms,
+    history,
+    instructions,
+    projections,
+    runtime,
+    serialization,
+    settings,
+)
+from .bounds import Limits
 from .clock import local_iso
 from .directory import Actor
 from .errors import InvalidInput, NotFound
@@ -19,7 +31,6 @@ def _iso(value: datetime | None) -> str | None:
     return local_iso(value) if value else None
 
 
-_JINJA = jinja2.sandbox.SandboxedEnvironment(autoescape=False)
 SCOPES = ("mine", "organisation")
 CARDS = (deadlines.GREEN, deadlines.YELLOW, deadlines.RED)
 
@@ -173,15 +184,9 @@ def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
             for e in history.events(session, instance_id)]
 
 
-def _instructions(spec: Any, data: dict[str, Any]) -> str | None:
-    """The step's instructions with case variables filled in (Jinja, sandboxed)."""
-    raw = (getattr(spec, "extensions", None) or {}).get("instructionsForEndUser")
-    if not raw:
-        return None
-    try:
-        return _JINJA.from_string(raw).render(**data)
-    except jinja2.TemplateError:
-        return raw
+def _instructions(session: Session, spec: Any, data: dict[str, Any]) -> str | None:
+    """The step's instructions with case variables filled in (Jinja, sandboxed and bounded)."""
+    return instructions.render(spec, data, Limits.of(settings.values(session)))
 
 
 def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> dict[str, Any]:
@@ -199,10 +204,11 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     schema = runtime.form_schema(session, task.form_key, task.form_version)
     shown = set(forms.input_keys(schema)) - set(forms.file_fields(schema)) | set(forms.option_keys(schema)) \
         if schema else set()
-    prefill = {k: data[k] for k in shown if k in data}
+    opened_on = runtime.form_data(spiff_task) if spiff_task is not None else {}
+    prefill = {k: opened_on[k] for k in shown if k in opened_on}
     return {
         "task": task_view(task, now, instance.title, loaded.name),
         "may_act": assignment.may_act(task, actor),
-        "instructions": _instructions(spiff_task.task_spec, data) if spiff_task is not None else None,
+        "instructions": _instructions(session, spiff_task.task_spec, data) if spiff_task is not None else None,
         "schema": schema, "prefill": prefill,
     }

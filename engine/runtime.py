@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
-from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, bindparam, select, update
@@ -26,26 +25,19 @@ from . import (
     history,
     holidays,
     instance_rows,
+    messages,
     projections,
     serialization,
     settings,
     workflow_cache,
 )
+from .bounds import Limits
 from .clock import local_iso, running_at
 from .directory import Actor
-from .errors import Conflict, FormInvalid, HandlerError, NotEntitled, NotFound, ZhunruError
+from .errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
 from .handler_context import HandlerContext
 from .models import Definition, FormDefinition, HumanTask, Instance, Notification, Timer
-from .sandbox import ZhunruScriptEngine, check_data
-
-
-def _describe(exc: Exception, task: Any) -> str:
-    if isinstance(exc, ZhunruError):
-        return str(exc)
-    name = task.task_spec.bpmn_id if task is not None else "?"
-    original = getattr(exc, "exception", None)
-    detail = f"{type(original).__name__}: {original}" if original is not None else str(exc)
-    return f"环节 {name} 执行出错: {detail}"
+from .sandbox import ZhunruScriptEngine, check_data, describe_failure
 
 
 def _validation_text(exc: ValidationError) -> str:
@@ -74,7 +66,7 @@ class _Run:
         # this process wrote them at this row version; and the parties it noted for the case.
         self.stored_rows: projections.Rows | None = projections.NO_ROWS if instance.event_seq == 0 else None
         self.noted: frozenset[tuple[str, str]] = frozenset()
-        self.script_engine = ZhunruScriptEngine(self._call_service)
+        self.script_engine = ZhunruScriptEngine(self._call_service, Limits.of(self.settings))
         if workflow is None:
             saved = workflow_cache.take(instance.id, instance.row_version, instance.state)
             if saved is not None:
@@ -88,6 +80,7 @@ class _Run:
         self.head = (instance.event_seq, instance.event_hash)  # of the history chain, moved by each record
         self.parties: set[tuple[str, str]] = set()
         self.failed = False  # the engine raised in this command, whether or not a task is left in ERROR
+        self.over_limit: LimitExceeded | None = None  # the engine stopped diagram code at a limit
 
     def start_child(self, process_id: str, data: dict[str, Any]) -> str:
         """Another case started by this one's service task, in the same transaction."""
@@ -155,7 +148,9 @@ class _Run:
                 self.failed = True
                 failed = next(iter(self.workflow.get_tasks(state=TaskState.ERROR)), None)
                 self.instance.error_task = failed.task_spec.bpmn_id if failed is not None else None
-                self.instance.error_message = _describe(exc, failed)
+                self.instance.error_message = describe_failure(exc, failed)
+                original = getattr(exc, "exception", None) or exc
+                self.over_limit = original if isinstance(original, LimitExceeded) else None
                 self.pending_events.append(("error", self.instance.error_task,
                                             {"message": self.instance.error_message}))
         self.pending_events += decisions.evaluated(self.workflow, before, self.definition.decisions)
@@ -341,7 +336,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         raise Conflict(f"任务 {task_id} 已不在待办状态")
     stored_files = _stored_files(session, schema, data)
     if schema is not None:
-        data, errors = forms.validate(schema, data, stored_files.__contains__, current=task.data)
+        data, errors = forms.validate(schema, data, stored_files.__contains__, current=form_data(task))
         if errors:
             raise FormInvalid(human.task_name, errors)
     # Task ids are new in a replay: of several ready instances of one step (multi-instance), the
@@ -354,13 +349,30 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
             ordinal["ordinal"] = twins.index(task)
 
     def submit() -> None:
-        task.data.update(data)
+        put_form_data(task, data)
         task.run()
 
     path = run.advance(submit)
     evidence = _link_files(session, schema, data, instance.id, human.task_name, now, stored_files)
     run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence, **ordinal})
     return run.save()
+
+
+def form_data(task: Any) -> dict[str, Any]:
+    """The data a user task's form opens on: under the task's spiffworkflow:variableName, when it has one."""
+    variable = getattr(task.task_spec, "variable", None)
+    current = task.data.get(variable) if variable else task.data
+    return current if isinstance(current, dict) else {}
+
+
+def put_form_data(task: Any, data: dict[str, Any]) -> None:
+    """A submission replaces the fields it names; with spiffworkflow:variableName it goes under that variable,
+    as Spiff's add_data_from_form puts it."""
+    variable = getattr(task.task_spec, "variable", None)
+    if variable:
+        task.set_data(**{variable: data})
+    else:
+        task.data.update(data)
 
 
 def _participants(run: _Run) -> set[str]:
@@ -379,19 +391,15 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     if not (actor.is_admin or actor.username == instance.started_by
             or (actor.organisation and actor.organisation in _participants(run))):
         raise NotEntitled(f"用户 {actor.username} 不是案件 {instance_id} 的参与单位，不能发送消息")
-    catching = projections.waiting_message_tasks(run.workflow)
-    matching = [t for t in catching if t.task_spec.event_definition.name == name]
-    if not matching:
-        waiting = sorted({t.task_spec.event_definition.name for t in catching})
-        raise Conflict(f"实例 {instance_id} 当前不在等待消息 {name} (等待: {', '.join(waiting) or '无'})")
-    key = projections.form_key(matching[0].task_spec)
+    matching = messages.awaiting(run.workflow, name)
+    key = projections.form_key(matching[0].task_spec) if matching else None
     schema = form_schema(session, key, run.definition.form_versions.get(key))
     stored_files = _stored_files(session, schema, payload)
     if schema is not None:
         payload, errors = forms.validate(schema, payload, stored_files.__contains__)
         if errors:
             raise FormInvalid(name, errors)
-    event = BpmnEvent(matching[0].task_spec.event_definition, payload)
+    event = messages.event_for(run.workflow, name, payload)
     path = run.advance(lambda: run.workflow.catch(event))
     evidence = _link_files(session, schema, payload, instance_id, name, now, stored_files)
     run.record("message_received", None, name, {"payload": payload, "path": path, **evidence})
@@ -443,6 +451,8 @@ def fire_timers(session: Session, instance_id: str, now: datetime) -> Fired | No
     run = _Run(session, instance, now, "system", definition_digest=digest)
     reminders = _send_reminders(run)
     fired = run.catch_up()
+    if run.over_limit is not None:  # rolled back: the tick lists it as an incident and retries with backoff
+        raise run.over_limit
     run.save()
     return Fired(fired, reminders)
 

@@ -53,6 +53,41 @@ def test_task_outside_every_lane_is_refused(empty_sessions):
     assert "泳道" in str(err)
 
 
+TWO_POOLS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs_pools"
+                  targetNamespace="http://example.org/bpmn">
+  <bpmn:collaboration id="collab">
+    <bpmn:participant id="p_laned" processRef="laned" />
+    <bpmn:participant id="p_plain" processRef="plain" />
+  </bpmn:collaboration>
+  <bpmn:process id="laned" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="lane_a" name="clerks">
+      <bpmn:flowNodeRef>s1</bpmn:flowNodeRef><bpmn:flowNodeRef>t1</bpmn:flowNodeRef><bpmn:flowNodeRef>e1</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="s1" /><bpmn:userTask id="t1" name="Laned task" /><bpmn:endEvent id="e1" />
+    <bpmn:sequenceFlow id="a1" sourceRef="s1" targetRef="t1" />
+    <bpmn:sequenceFlow id="a2" sourceRef="t1" targetRef="e1" />
+  </bpmn:process>
+  <bpmn:process id="plain" isExecutable="true">
+    <bpmn:startEvent id="s2" /><bpmn:userTask id="t2" name="Plain task" /><bpmn:endEvent id="e2" />
+    <bpmn:sequenceFlow id="b1" sourceRef="s2" targetRef="t2" />
+    <bpmn:sequenceFlow id="b2" sourceRef="t2" targetRef="e2" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_lanes_are_required_in_the_pool_that_has_them_only(empty_sessions):
+    deployed = deploy(empty_sessions, [("pools.bpmn", TWO_POOLS)])
+    assert sorted((d.key, d.version) for d in deployed) == [("laned", 1), ("plain", 1)]
+    with empty_sessions() as s:
+        plain = definitions.load(s, definitions.latest_version(s, "plain").id)
+        laned = definitions.load(s, definitions.latest_version(s, "laned").id)
+    assert (plain.has_lanes, laned.has_lanes) == (False, True)
+    broken = TWO_POOLS.replace(b"<bpmn:flowNodeRef>t1</bpmn:flowNodeRef>", b"")
+    err = _refused(empty_sessions, [("pools.bpmn", broken)])
+    assert [(p.filename, p.element_id) for p in err.problems] == [("pools.bpmn", "t1")]
+
+
 def test_unknown_operator_and_missing_parameter_are_refused(empty_sessions):
     xml = (ROOT / "processes" / "clue_0137.bpmn").read_bytes()
     broken = xml.replace(b'serviceTaskOperator id="escalate"', b'serviceTaskOperator id="send_fax"')
