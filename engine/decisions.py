@@ -253,6 +253,8 @@ def add_pinned(session: Session, parser: BpmnDmnParser, pins: dict[str, int]) ->
 
 def task_decisions(parser: BpmnDmnParser, process_id: str, pins: dict[str, int]) -> dict[str, tuple[str, int]]:
     """Business rule task id → (decision id, version) over a process and the processes it calls."""
+    if not pins:  # most processes: no second pass over the called processes
+        return {}
     called = set(parser.get_subprocess_specs(process_id, require_call_activity_specs=False))
     return {task_id: (key, pins[key]) for _, task_id, key in _references(parser, {process_id, *called})
             if key in pins}
