@@ -83,3 +83,13 @@ class WorkflowFailed(ZhunruError):
         self.instance_id = instance_id
         self.task_name = task_name
         super().__init__(message)
+
+
+class LimitExceeded(ZhunruError):
+    """Diagram code (a script, expression or instruction template) ran over the CPU-time or memory limit of
+    the settings, or would have built a result beyond it; `where` names the element when known."""
+
+    def __init__(self, detail: str, where: str | None = None):
+        self.detail = detail
+        self.where = where
+        super().__init__(f"{where}{detail}" if where else detail)

@@ -1,4 +1,5 @@
 """form-js schemas: checked when deployed, and every submission validated again on the server."""
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -165,6 +166,8 @@ def _check_value(comp: dict[str, Any], value: Any, submission: _Submission) -> t
                 value = float(value) if "." in str(value) else int(str(value))
             except ValueError:
                 return value, "应为数字"
+        if isinstance(value, float) and not math.isfinite(value):
+            return value, "应为有限的数值"
         if rules.get("min") is not None and value < rules["min"]:
             return value, f"不能小于 {rules['min']}"
         if rules.get("max") is not None and value > rules["max"]:

@@ -37,7 +37,7 @@ from .directory import Actor
 from .errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
 from .handler_context import HandlerContext
 from .models import Definition, FormDefinition, HumanTask, Instance, Notification, Timer
-from .sandbox import ZhunruScriptEngine, check_data, describe_failure
+from .sandbox import ZhunruScriptEngine, check_data, describe_failure, original_error
 
 
 def _validation_text(exc: ValidationError) -> str:
@@ -149,7 +149,7 @@ class _Run:
                 failed = next(iter(self.workflow.get_tasks(state=TaskState.ERROR)), None)
                 self.instance.error_task = failed.task_spec.bpmn_id if failed is not None else None
                 self.instance.error_message = describe_failure(exc, failed)
-                original = getattr(exc, "exception", None) or exc
+                original = original_error(exc)
                 self.over_limit = original if isinstance(original, LimitExceeded) else None
                 self.pending_events.append(("error", self.instance.error_task,
                                             {"message": self.instance.error_message}))

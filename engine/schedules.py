@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import cycles, definitions, projections, runtime, settings
+from .bounds import Limits
 from .clock import local_iso
 from .db import conflict_insert
 from .errors import InvalidInput, ZhunruError
@@ -29,12 +30,25 @@ log = logging.getLogger("zhunru.schedules")
 def _cycle_text(expression: str, stored: dict[str, str]) -> str:
     """A timer start's cycle as the process owner set it: a setting's value, or the diagram's literal."""
     try:
-        value = SandboxEnvironment().evaluate(expression, dict(stored))
+        value = SandboxEnvironment(Limits.of(stored)).evaluate(expression, dict(stored))
     except Exception as exc:  # noqa: BLE001 - any failure of the owner's expression is reported as theirs
         raise InvalidInput(f"开始定时器表达式 {expression!r} 无法求值: {exc}") from exc
     if not isinstance(value, str):
         raise InvalidInput(f"开始定时器表达式 {expression!r} 应得出 ISO 8601 文本，实际为 {value!r}")
     return value
+
+
+# (definition id, digest) → (start event, its expression), or None: what a tick needs of a deployed version,
+# which never changes, so a tick parses no diagram it has seen (even when parsed definitions are not kept).
+_TIMER_STARTS: dict[tuple[int, str], tuple[str, str] | None] = {}
+
+
+def _timer_start(session: Session, definition_id: int, digest: str) -> tuple[str, str] | None:
+    key = (definition_id, digest)
+    if key not in _TIMER_STARTS:
+        start = projections.timer_start(definitions.load(session, definition_id, digest).spec)
+        _TIMER_STARTS[key] = (start.bpmn_id, start.event_definition.expression) if start is not None else None
+    return _TIMER_STARTS[key]
 
 
 def _wanted(session: Session) -> dict[str, tuple[str, str]]:
@@ -46,11 +60,11 @@ def _wanted(session: Session) -> dict[str, tuple[str, str]]:
     stored = settings.values(session)
     wanted = {}
     for definition_id, digest, process_id in rows:
-        start = projections.timer_start(definitions.load(session, definition_id, digest).spec)
+        start = _timer_start(session, definition_id, digest)
         if start is None:
             continue
         try:
-            wanted[process_id] = (start.bpmn_id, _cycle_text(start.event_definition.expression, stored))
+            wanted[process_id] = (start[0], _cycle_text(start[1], stored))
         except InvalidInput as exc:  # one diagram's bad cycle never stops the others' schedules
             log.warning("schedule of %s: %s", process_id, exc)
     return wanted

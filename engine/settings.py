@@ -1,4 +1,5 @@
 """Settings for local practice that is not national law, kept in the database and named in Chinese."""
+import math
 import re
 import uuid
 from collections.abc import Callable
@@ -24,6 +25,19 @@ def _days(value: str) -> str:
     if not value.strip().isdigit() or not 1 <= int(value) <= 365:
         raise InvalidInput(f"'{value}' 不是有效的天数，应为 1 到 365 之间的整数")
     return str(int(value))
+
+
+def _positive(most: float, integral: bool = False) -> Callable[[str], str]:
+    def clean(value: str) -> str:
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = math.nan
+        if not (0 < number <= most) or (integral and not number.is_integer()):
+            kind = "整数" if integral else "数"
+            raise InvalidInput(f"'{value}' 无效，应为大于 0、不超过 {most:g} 的{kind}")
+        return f"{number:g}" if not integral else str(int(number))
+    return clean
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,10 @@ KNOWN: dict[str, Known] = {
     "archive_security_cycle": Known("R/2026-01-05T09:00/P3M", "案例资料定期安全检查的启动周期 (ISO 8601 "
                                     "重复区间；填 停用 则只手动发起)", cycles.clean),
     "archive_security_days": Known("10", "案例资料安全检查的完成时限 (工作日)", _days, "archive_security_check"),
+    # Diagram code runs in the command's process: a runaway script must end, with an error naming its element.
+    "script_cpu_seconds": Known("2", "脚本、表达式与说明模板每次求值的 CPU 时间上限 (秒)", _positive(60)),
+    "script_memory_mb": Known("256", "脚本、表达式与说明模板每次求值的内存上限 (MB)", _positive(4096, True)),
+    "definition_max_mb": Known("2", "部署的流程图或表单文件大小上限 (MB)", _positive(64)),
 }
 CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
 DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is added
