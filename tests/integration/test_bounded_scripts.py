@@ -26,7 +26,8 @@ DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
     </bpmn:boundaryEvent>
     <bpmn:scriptTask id="calc" name="核算"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f_slow</bpmn:incoming>
       <bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>SCRIPT</bpmn:script></bpmn:scriptTask>
-    <bpmn:userTask id="after" name="复核"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="after" name="复核"><bpmn:incoming>f3</bpmn:incoming>
+      <bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="go" />
     <bpmn:sequenceFlow id="f2" sourceRef="go" targetRef="calc" />

@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine import definitions, directory, queries, runtime
-from engine.errors import Conflict, NotEntitled
+from engine.errors import Conflict, DefinitionError, NotEntitled
 from engine.models import HumanTask, Timer
 from handlers import registry
 from tests.conftest import ROOT, at
@@ -88,11 +88,14 @@ def test_ordinary_python_runs_in_the_sandbox_and_escapes_do_not(sessions):
     assert (data["total"], data["label"], data["items"]) == (6, "total=6", [4, 6])
     escape = PROBE.replace(b"total = 0\n", b"total = 0\nopen('/etc/passwd')\n")
     escape = escape.replace(b'id="probe"', b'id="probe_escape"')
+    with pytest.raises(DefinitionError, match="元素 prepare: .*open"):  # a call that can only fail is refused
+        deploy(sessions, "probe_escape.bpmn", escape)
+    escape = escape.replace(b"open('/etc/passwd')", b"'{0.__class__}'.format(1)")
     deploy(sessions, "probe_escape.bpmn", escape)
     bad = Case(sessions, "probe_escape", "admin", at("2026-03-02 09:00"), {"numbers": [1], "amount": 5})
     view = bad.view()
     assert view["status"] == "error" and view["error"]["task_name"] == "prepare"
-    assert "open" in view["error"]["message"]
+    assert "format" in view["error"]["message"] and "环节「Prepare」(prepare)" in view["error"]["message"]
 
 
 def test_handler_failure_shows_its_own_message_and_can_be_retried(sessions):
