@@ -158,7 +158,7 @@ def check_data(data: Any, what: str) -> None:
         if isinstance(value, str) and "\x00" in value:
             raise InvalidInput(f"{what}的字段 {path} 含有不允许的空字符 (\\u0000)")
         if isinstance(value, float) and not math.isfinite(value):  # not JSON: no database would keep it
-            raise InvalidInput(f"{what}的字段 {path} 不是有限的数值 ({value})")
+            raise InvalidInput(f"{what}的字段 {path} 不是有限的数值 (NaN 或无穷大)")
         if isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(key, str) and "\x00" in key:
