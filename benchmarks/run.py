@@ -4,7 +4,7 @@ import gc
 import json
 import sys
 
-from . import engine_overhead, lateness, scale
+from . import cli_start, engine_overhead, lateness, scale
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
     if args.postgres:
         phases.append(lambda: scale.task_list(args.quick, args.postgres))
     phases += [lambda: scale.timer_tick(args.quick), lambda: scale.history_verify(args.quick),
-               lambda: lateness.run(args.quick)]
+               lambda: lateness.run(args.quick), lambda: cli_start.run(args.quick)]
     figures: dict = {}
     for phase in phases:
         # A phase measures its own work, not the garbage of the one before: workflows hold reference cycles,
@@ -47,6 +47,8 @@ def main() -> None:
           f"{figures['verify_cases']} cases {figures['verify_cases_s']} s ({figures['verify_cases_per_s']}/s)")
     print(f"timer lateness ({figures['lateness_timers']} timers, tick every {figures['lateness_interval_s']} s): "
           f"p50 {figures['lateness_p50_s']} s, p95 {figures['lateness_p95_s']} s, max {figures['lateness_max_s']} s")
+    print(f"command start (best run; python -c pass {figures['cli_python_ms']} ms): " + ", ".join(
+        f"{name} {figures[f'cli_{name}_ms']} ms ({figures[f'cli_{name}_vs_python']}×)" for name in cli_start.COMMANDS))
 
 
 if __name__ == "__main__":

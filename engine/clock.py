@@ -4,9 +4,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
-
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 from .errors import InvalidInput
 
@@ -41,6 +40,7 @@ def engine_now() -> datetime:
 @contextmanager
 def running_at(now: datetime) -> Iterator[None]:
     """Run engine steps as of `now`: scripts, deadline functions and Spiff timers all see it."""
+    _route_spiff_timers()
     token = _engine_now.set(now)
     try:
         yield
@@ -60,7 +60,13 @@ class _SpiffClockDatetime(datetime):
         return cls.fromisoformat(result.isoformat())
 
 
-spiff_timer.datetime = _SpiffClockDatetime  # type: ignore[misc]
+@cache
+def _route_spiff_timers() -> None:
+    """Patch Spiff's timer module once, on the first engine step: outside `running_at` our clock is the wall
+    clock anyway, and a command that runs no workflow (`zhunru setting show`) starts without SpiffWorkflow."""
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+
+    spiff_timer.datetime = _SpiffClockDatetime  # type: ignore[misc]
 
 
 def local_iso(value: datetime) -> str:

@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
 from .clock import SHANGHAI, parse_instant
 from .errors import InvalidInput
 
@@ -54,6 +52,9 @@ class Cycle:
 
 
 def _period(text: str, whole: str) -> tuple[int, timedelta]:
+    # SpiffWorkflow's parser, imported here: reading the settings (`zhunru setting show`) does not need it.
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
     try:
         parts = TimerEventDefinition.parse_iso_duration(text)
     except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration

@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///instance/zhunru.db"
@@ -45,5 +44,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 def conflict_insert(session: Session, model: Any) -> Any:
     """An INSERT that takes ON CONFLICT clauses, in the dialect of the session's database."""
+    from sqlalchemy.dialects import postgresql, sqlite  # not at start: PostgreSQL's dialect is slow to import
+
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model)

@@ -1,12 +1,12 @@
-"""The `zhunru` command: each subcommand is one transaction; errors exit 2 with one clear line each."""
+"""The `zhunru` command: each subcommand is one transaction; errors exit 2 with one clear line each.
+
+Each command imports the engine modules it uses when it runs, so `zhunru --help` loads little more than click
+and a simple command no SpiffWorkflow parser, Alembic or openpyxl it does not need (tests/cli/test_cli_start.py).
+"""
 import sys
 from pathlib import Path
 
 import click
-
-from engine import credentials, definitions, directory, files, holidays, queries, runtime, schema
-from engine.clock import system_now
-from engine.db import make_engine
 
 from . import cli_audit, cli_records, cli_time
 from .cli_support import (
@@ -32,6 +32,10 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="同时载入演示单位与用户")
 @command
 def init(demo: bool) -> None:
+    from engine import credentials, definitions, directory, holidays, schema  # schema: Alembic
+    from engine.clock import system_now
+    from engine.db import make_engine
+
     engine = make_engine()
     schema.upgrade(engine)
     now = system_now()
@@ -54,6 +58,9 @@ def init(demo: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
+    from engine import definitions
+    from engine.clock import system_now
+
     loaded = [(path, read_file(path)) for path in paths]
     with transaction() as session:
         actor(session, username)
@@ -89,6 +96,8 @@ def export(process_id: str, version: int | None, output: str | None, decision: b
 @click.option("--json", "as_json", is_flag=True)
 @command
 def processes(as_json: bool) -> None:
+    from engine import definitions
+
     with transaction() as session:
         rows = definitions.process_summaries(session)
     emit(as_json, rows, lambda rs: "\n".join(f"{r['process_id']} v{r['version']} {r['name']}" for r in rs))
@@ -101,6 +110,9 @@ def processes(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def start(process_id: str, data: str | None, username: str, as_json: bool) -> None:
+    from engine import definitions, runtime
+    from engine.clock import system_now
+
     payload = json_arg(data, "--data")
     with transaction() as session:
         instance = runtime.start_instance(session, process_id, payload, actor(session, username), system_now())
@@ -112,10 +124,14 @@ def start(process_id: str, data: str | None, username: str, as_json: bool) -> No
 
 @main.command(help="列出用户可办理的待办任务")
 @click.option("--user", "username", default="admin", show_default=True)
-@click.option("--scope", type=click.Choice(queries.SCOPES), help="mine 我的 / organisation 本单位；缺省为全部可办理的")
+@click.option("--scope", type=click.Choice(("mine", "organisation")),
+              help="mine 我的 / organisation 本单位；缺省为全部可办理的")
 @click.option("--json", "as_json", is_flag=True)
 @command
 def tasks(username: str, scope: str | None, as_json: bool) -> None:
+    from engine import queries
+    from engine.clock import system_now
+
     with transaction() as session:
         rows = queries.task_page(session, actor(session, username), system_now(), scope, per_page=1000)["items"]
     emit(as_json, rows, lambda rs: "\n".join(
@@ -130,6 +146,9 @@ def tasks(username: str, scope: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def complete(task_id: str, username: str, data: str | None, as_json: bool) -> None:
+    from engine import runtime
+    from engine.clock import system_now
+
     payload = json_arg(data, "--data")
     with transaction() as session:
         instance = runtime.complete_task(session, task_id, payload, actor(session, username), system_now())
@@ -146,6 +165,9 @@ def complete(task_id: str, username: str, data: str | None, as_json: bool) -> No
 @click.option("--json", "as_json", is_flag=True)
 @command
 def message(instance_id: str, name: str, data: str | None, username: str, as_json: bool) -> None:
+    from engine import runtime
+    from engine.clock import system_now
+
     payload = json_arg(data, "--data")
     with transaction() as session:
         instance = runtime.deliver_message(session, instance_id, name, payload, actor(session, username),
@@ -159,6 +181,9 @@ def message(instance_id: str, name: str, data: str | None, username: str, as_jso
 @click.option("--json", "as_json", is_flag=True)
 @command
 def instance(instance_id: str, as_json: bool) -> None:
+    from engine import queries
+    from engine.clock import system_now
+
     with transaction() as session:
         view = queries.instance_view(session, instance_id, system_now())
     emit(as_json, view, lambda v: "\n".join([
@@ -176,6 +201,8 @@ def instance(instance_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def history(instance_id: str, as_json: bool) -> None:
+    from engine import queries
+
     with transaction() as session:
         rows = queries.history_view(session, instance_id)
     emit(as_json, rows, lambda rs: "\n".join(
@@ -188,6 +215,9 @@ def history(instance_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def retry(instance_id: str, username: str, as_json: bool) -> None:
+    from engine import runtime
+    from engine.clock import system_now
+
     with transaction() as session:
         instance = runtime.retry(session, instance_id, actor(session, username), system_now())
     emit(as_json, {"instance_id": instance.id, "status": instance.status,
@@ -201,6 +231,9 @@ def retry(instance_id: str, username: str, as_json: bool) -> None:
 @click.option("--user", "username", default="admin", show_default=True)
 @command
 def cancel(instance_id: str, reason: str, username: str) -> None:
+    from engine import runtime
+    from engine.clock import system_now
+
     with transaction() as session:
         runtime.cancel(session, instance_id, actor(session, username), system_now(), reason)
     click.echo(f"实例 {instance_id} 已撤销")
@@ -215,6 +248,8 @@ def user() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def user_list(as_json: bool) -> None:
+    from engine import directory
+
     with transaction() as session:
         rows = directory.users(session)
     emit(as_json, rows, lambda rs: "\n".join(
@@ -229,6 +264,9 @@ def user_list(as_json: bool) -> None:
 @click.option("--name", "display_name", help="姓名")
 @command
 def user_add(username: str, organisation: str | None, roles: tuple[str, ...], display_name: str | None) -> None:
+    from engine import directory
+    from engine.clock import system_now
+
     with transaction() as session:
         directory.add_user(session, username, display_name or username, organisation, list(roles), system_now())
     click.echo(f"已添加用户 {username}")
@@ -238,6 +276,8 @@ def user_add(username: str, organisation: str | None, roles: tuple[str, ...], di
 @click.argument("username")
 @command
 def user_passwd(username: str) -> None:
+    from engine import credentials
+
     if sys.stdin.isatty():
         password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
     else:
@@ -251,6 +291,9 @@ def user_passwd(username: str) -> None:
 @click.argument("username")
 @command
 def user_token(username: str) -> None:
+    from engine import credentials
+    from engine.clock import system_now
+
     with transaction() as session:
         token = credentials.issue_token(session, username, system_now())
     click.echo(token)
@@ -267,6 +310,9 @@ def file_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def file_add(path: str, username: str, as_json: bool) -> None:
+    from engine import files
+    from engine.clock import system_now
+
     content = read_file(path)
     with transaction() as session:
         actor(session, username)

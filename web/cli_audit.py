@@ -1,10 +1,10 @@
-"""`zhunru audit`: verify the tamper-evident record of cases, export event logs, read the access log."""
+"""`zhunru audit`: verify the tamper-evident record of cases, export event logs, read the access log.
+
+Each command imports the engine modules it uses when it runs (see web/cli.py).
+"""
 import sys
 
 import click
-
-from engine import access_log, audit, process_mining
-from engine.clock import system_now
 
 from .cli_support import actor, command, emit, transaction, write_file
 
@@ -21,6 +21,9 @@ def audit_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def verify(instance_id: str | None, all_instances: bool, username: str, as_json: bool) -> None:
+    from engine import access_log, audit  # audit replays cases: SpiffWorkflow, lxml, the handlers
+    from engine.clock import system_now
+
     if bool(instance_id) == all_instances:
         raise click.UsageError("请给出一个案件编号，或使用 --all")
     with transaction() as session:
@@ -41,6 +44,9 @@ def verify(instance_id: str | None, all_instances: bool, username: str, as_json:
 @click.option("--user", "username", default="admin", show_default=True)
 @command
 def export_xes(path: str, process_id: str | None, username: str) -> None:
+    from engine import access_log, process_mining
+    from engine.clock import system_now
+
     as_csv = path.lower().endswith(".csv")
     with transaction() as session:
         actor(session, username)
@@ -57,6 +63,8 @@ def export_xes(path: str, process_id: str | None, username: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def log(as_json: bool) -> None:
+    from engine import access_log
+
     with transaction() as session:
         rows = access_log.entries(session)
     emit(as_json, rows, lambda rs: "\n".join(

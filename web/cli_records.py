@@ -3,9 +3,6 @@ from pathlib import Path
 
 import click
 
-from engine import credit
-from engine.clock import system_now
-
 from .cli_support import command, emit, transaction
 
 
@@ -19,6 +16,9 @@ def credit_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def export(directory: str, as_json: bool) -> None:
+    from engine import credit  # imported when the command runs, not for `zhunru --help` (see web/cli.py)
+    from engine.clock import system_now
+
     with transaction() as session:
         path, count = credit.export(session, Path(directory), system_now())
     emit(as_json, {"file": str(path) if path else None, "records": count},

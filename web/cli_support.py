@@ -1,18 +1,21 @@
 """What every `zhunru` subcommand shares: one transaction per command, errors as one clear line each."""
+from __future__ import annotations
+
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
-from engine import directory
-from engine.db import make_engine, make_sessionmaker
 from engine.errors import InvalidInput, ZhunruError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine import directory
 
 PROJECT_ROOT = Path.cwd()
 
@@ -24,6 +27,8 @@ class _State:
     @property
     def sessions(self):
         if self._sessions is None:
+            from engine.db import make_engine, make_sessionmaker  # SQLAlchemy: not for `zhunru --help`
+
             self._sessions = make_sessionmaker(make_engine())
         return self._sessions
 
@@ -47,6 +52,8 @@ def fail(message: str) -> None:
 def command(func: Callable[..., Any]) -> Callable[..., Any]:
     """Map every expected failure to exit status 2 and a message naming what is wrong."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import DBAPIError  # imported when a command runs, not for `zhunru --help`
+
         try:
             return func(*args, **kwargs)
         except ZhunruError as exc:
@@ -78,6 +85,8 @@ def emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
 
 
 def actor(session: Session, username: str) -> directory.Actor:
+    from engine import directory
+
     return directory.actor(session, username)
 
 

@@ -1,20 +1,29 @@
-"""`zhunru` commands about time: the holiday calendar, settings, timers and the timer worker."""
+"""`zhunru` commands about time: the holiday calendar, settings, timers and the timer worker.
+
+Each command imports the engine modules it uses when it runs (see web/cli.py).
+"""
+from __future__ import annotations
+
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from engine import deadlines, holidays, schedules, schema, settings
-from engine import timers as timers_engine
-from engine.clock import local_iso, parse_instant, system_now
 from engine.errors import InvalidInput
 
 from .cli_support import actor, command, emit, read_file, state, transaction
 
+if TYPE_CHECKING:
+    from engine import timers as timers_engine
+
 
 def tick(now: datetime) -> timers_engine.Tick:
     """Start the scheduled cases that are due, then fire due timers (their own reminders included)."""
+    from engine import schedules
+    from engine import timers as timers_engine
+
     started, failed_starts = schedules.start_due(state.sessions, now)
     result = timers_engine.fire_due(state.sessions, now)
     result.started, result.failed_starts = started, failed_starts
@@ -24,6 +33,9 @@ def tick(now: datetime) -> timers_engine.Tick:
 def start_scheduler(interval: int):
     """Tick every `interval` seconds in a background thread (serve and worker)."""
     from apscheduler.schedulers.background import BackgroundScheduler
+
+    from engine import schema  # Alembic
+    from engine.clock import system_now
 
     schema.require_current(state.sessions.kw["bind"])
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
@@ -58,6 +70,8 @@ def timers() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def timers_fire(now_text: str | None, as_json: bool) -> None:
+    from engine.clock import parse_instant, system_now
+
     now = parse_instant(now_text, "--now") if now_text else system_now()
     result = tick(now)
     emit(as_json, _tick_json(result), lambda _: _tick_text(result))
@@ -67,6 +81,8 @@ def timers_fire(now_text: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def timers_incidents(as_json: bool) -> None:
+    from engine import timers as timers_engine
+
     with transaction() as session:
         rows = timers_engine.incidents(session)
     def line(r: dict) -> str:
@@ -83,6 +99,9 @@ def timers_incidents(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def timers_schedules(as_json: bool) -> None:
+    from engine import schedules
+    from engine.clock import system_now
+
     with transaction() as session:
         schedules.sync(session, system_now())
         rows = schedules.listing(session)
@@ -97,6 +116,8 @@ def timers_schedules(as_json: bool) -> None:
 @click.option("--once", is_flag=True, help="只检查一次，处理完到期的定时器后退出")
 @command
 def worker(interval: int, once: bool) -> None:
+    from engine.clock import system_now
+
     if once:
         click.echo(_tick_text(tick(system_now())))
         return
@@ -120,6 +141,9 @@ def calendar_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def calendar_import(path: str, username: str, as_json: bool) -> None:
+    from engine import deadlines
+    from engine.clock import system_now
+
     content = read_file(path)
     with transaction() as session:
         actor(session, username)
@@ -135,6 +159,8 @@ def calendar_import(path: str, username: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def calendar_show(year: int, as_json: bool) -> None:
+    from engine import holidays
+
     with transaction() as session:
         view = holidays.show(session, year)
     emit(as_json, view, lambda v: "\n".join([
@@ -150,6 +176,9 @@ def calendar_show(year: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def calendar_deadline(received: str, days: int, calendar_days: bool, as_json: bool) -> None:
+    from engine import holidays
+    from engine.clock import local_iso, parse_instant
+
     start = parse_instant(received, "FROM")
     if days < 0:
         raise InvalidInput(f"天数不能为负数: {days}")
@@ -171,6 +200,8 @@ def setting_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def setting_show(as_json: bool) -> None:
+    from engine import settings
+
     with transaction() as session:
         current = settings.values(session)
     rows = {key: current[key] for key in settings.KNOWN}
@@ -184,6 +215,9 @@ def setting_show(as_json: bool) -> None:
 @click.option("--user", "username", default="admin", show_default=True)
 @command
 def setting_set(key: str, value: str, username: str) -> None:
+    from engine import holidays, settings
+    from engine.clock import system_now
+
     with transaction() as session:
         actor(session, username)
         stored = settings.change(session, key, value, username, system_now())
