@@ -31,7 +31,15 @@ class Raw:
         self.workflow = BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
         for task in self.workflow.get_tasks(state=TaskState.READY):
             task.data.update(start)
-        self.workflow.do_engine_steps()
+        self.error: Exception | None = None
+        self.steps(lambda: None)
+
+    def steps(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+            self.workflow.do_engine_steps()
+        except Exception as exc:  # noqa: BLE001 - the engine must stop on the same step with an error
+            self.error = exc
 
 
 def ready_ids(workflow: BpmnWorkflow) -> list[str]:
@@ -65,6 +73,9 @@ class Both:
 
     def compare(self) -> Instance:
         instance, workflow = self.stored()
+        if self.raw.error is not None:
+            assert instance.status == "error", f"SpiffWorkflow stopped ({self.raw.error}), Zhunru did not"
+            return instance
         assert instance.error_message is None, instance.error_message
         assert ready_ids(workflow) == ready_ids(self.raw.workflow)
         assert waiting_messages(workflow) == waiting_messages(self.raw.workflow)
@@ -79,16 +90,21 @@ class Both:
         ordinal = twins.index(raw_task)
         _, workflow = self.stored()
         ours = [t for t in projections.ready_human_tasks(workflow) if t.task_spec.bpmn_id == name][ordinal]
-        raw_task.task_spec.add_data_from_form(raw_task, data)  # as SpiffWorkflow's documentation submits a form
-        raw_task.run()
-        self.raw.workflow.do_engine_steps()
+
+        def submit() -> None:
+            if hasattr(raw_task.task_spec, "add_data_from_form"):  # as SpiffWorkflow's documentation submits forms
+                raw_task.task_spec.add_data_from_form(raw_task, data)
+            else:
+                raw_task.data.update(data)
+            raw_task.run()
+        self.raw.steps(submit)
         with self.sessions() as s, s.begin():
             runtime.complete_task(s, str(ours.id), data, directory.actor(s, "admin"), self.now)
         return name
 
     def message(self, name: str, payload: dict[str, Any]) -> None:
-        self.raw.workflow.catch(messages.event_for(self.raw.workflow, name, payload))
-        self.raw.workflow.do_engine_steps()
+        event = messages.event_for(self.raw.workflow, name, payload)
+        self.raw.steps(lambda: self.raw.workflow.catch(event))
         with self.sessions() as s, s.begin():
             runtime.deliver_message(s, self.id, name, payload, directory.actor(s, "admin"), self.now)
 
@@ -99,6 +115,8 @@ class Both:
         taken = []
         for step in range(limit):
             self.compare()
+            if self.raw.error is not None:
+                break
             if projections.ready_human_tasks(self.raw.workflow):
                 name = projections.ready_human_tasks(self.raw.workflow)[0].task_spec.bpmn_id
                 taken.append(self.complete_first(data_for(name, step)))
