@@ -173,6 +173,27 @@ def _start_timer_problem(task_spec: Any, limits: Limits) -> str | None:
     return None
 
 
+def _recursive_calls(spec: Any, subprocess_specs: dict[str, Any], filename: str) -> list[Problem]:
+    """A call activity that calls its own process again, directly or through others, would start called cases
+    without end: refused, naming it."""
+    specs = {spec.name: spec, **{k: v for k, v in subprocess_specs.items() if v is not None}}
+    problems: list[Problem] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        for task_spec in specs[name].task_specs.values():
+            called = getattr(task_spec, "spec", None)
+            if not isinstance(called, str) or called not in specs:
+                continue
+            if called in path:
+                chain = " → ".join((*path[path.index(called):], called))
+                problems.append(Problem(filename, task_spec.bpmn_id, f"递归调用: {chain}，流程会无休止地调用自身"))
+            else:
+                visit(called, (*path, called))
+
+    visit(spec.name, (spec.name,))
+    return problems
+
+
 def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set[str],
          limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
     """Zhunru's own rules on top of the schema: lanes, operators, forms, sandboxed expressions."""
@@ -188,6 +209,7 @@ def lint(parser: SpiffBpmnParser, process_id: str, filename: str, form_keys: set
         called = getattr(task_spec, "spec", None)
         if isinstance(called, str) and called in subprocess_specs and subprocess_specs[called] is None:
             problems.append(Problem(filename, task_spec.bpmn_id, f"调用的流程 {called} 未部署，请先部署或一并部署"))
+    problems += _recursive_calls(spec, subprocess_specs, filename)
     for proc_spec in [spec, *(s for s in subprocess_specs.values() if s is not None)]:
         laned = has_lanes(parser, proc_spec.name)
         for task_spec in proc_spec.task_specs.values():

@@ -242,3 +242,22 @@ def test_check_reports_problems_and_stores_nothing(empty_sessions):
         assert [p.element_id for p in problems] == ["approve"]
         assert definitions.check(s, [("probe.bpmn", PROBE)], "admin", at("2026-03-01 10:00")) == []
     assert counts(empty_sessions) == (0, 0)
+
+
+RECURSIVE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs_rec" targetNamespace="http://x">
+  <bpmn:process id="again" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:callActivity id="call_self" calledElement="again"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call_self" />
+    <bpmn:sequenceFlow id="f2" sourceRef="call_self" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_process_calling_itself_is_refused(empty_sessions):
+    err = _refused(empty_sessions, [("again.bpmn", RECURSIVE)])
+    assert [(p.element_id, p.message) for p in err.problems] == [
+        ("call_self", "递归调用: again → again，流程会无休止地调用自身")]
