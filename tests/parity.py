@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
@@ -33,6 +35,10 @@ class Raw:
             task.data.update(start)
         self.error: Exception | None = None
         self.steps(lambda: None)
+        # A process that starts on a message is started by a sender throwing it with the start data.
+        for task in projections.waiting_message_tasks(self.workflow):
+            if isinstance(task.task_spec, StartEvent) and self.error is None:
+                self.steps(lambda t=task: self.workflow.catch(BpmnEvent(t.task_spec.event_definition, dict(start))))
 
     def steps(self, action: Callable[[], None]) -> None:
         try:
