@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, insert, make_url, text
 
-from engine import audit, claims, definitions, directory, holidays, queries, runtime, schema, timers
+from engine import audit, claims, definitions, directory, holidays, queries, runtime, schema, timers, versions
 from engine.db import make_engine, make_sessionmaker
 from engine.models import HumanTask, Instance, Timer
 
@@ -41,7 +41,7 @@ def database(tmp: str, postgres: str | None = None):
         holidays.seed(s, "admin", START)
         directory.load_demo(s, START)
         definitions.deploy(s, definitions.project_files(ROOT), "admin", START)
-        definition_id = definitions.latest_definition(s, "clue_0137").id
+        definition_id = versions.latest_definition(s, "clue_0137").id
     return db, sessions, definition_id
 
 

@@ -29,6 +29,7 @@ from . import (
     projections,
     serialization,
     settings,
+    versions,
     workflow_cache,
 )
 from .bounds import Limits
@@ -85,7 +86,7 @@ class _Run:
     def start_child(self, process_id: str, data: dict[str, Any]) -> str:
         """Another case started by this one's service task, in the same transaction."""
         check_data(data, "启动数据")
-        row = definitions.latest_version(self.session, process_id)
+        row = versions.latest_version(self.session, process_id)
         return _start(self.session, row, definitions.load(self.session, row.id, row.sha256), data,
                       self.actor, self.now, {"source_instance": self.instance.id}, stored_settings=self.settings).id
 
@@ -232,7 +233,7 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     """Start the newest version of a process with the given data (the message, when the process starts
     on a message: then it is checked against the start event's form)."""
     check_data(data, "启动数据")
-    row = definitions.latest_version(session, process_id)
+    row = versions.latest_version(session, process_id)
     definition = definitions.load(session, row.id, row.sha256)
     stored = settings.values(session)
     if not assignment.may_start(definition, actor, directory.codes(session, stored)):
@@ -243,7 +244,7 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
 def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_for: datetime,
                     now: datetime) -> Instance:
     """Start the newest version of a process by its timer start event `trigger`, as the system."""
-    row = definitions.latest_version(session, process_id)
+    row = versions.latest_version(session, process_id)
     definition = definitions.load(session, row.id, row.sha256)
     return _start(session, row, definition, {"scheduled_for": local_iso(scheduled_for)}, "system", now,
                   trigger=trigger)

@@ -7,7 +7,7 @@ from flask_smorest import Api, Blueprint, abort
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from engine import access, claims, credentials, definitions, files, queries, runtime
+from engine import access, claims, credentials, files, queries, runtime, versions
 from engine.clock import system_now
 
 from .db import transaction
@@ -214,7 +214,7 @@ def authenticate():
 def list_processes():
     """已部署的流程 (各取最新版本)"""
     with transaction() as db:
-        return definitions.process_summaries(db)
+        return versions.process_summaries(db)
 
 
 @blp.route("/instances", methods=["POST"])

@@ -4,7 +4,7 @@ Read-only over the auditor's jurisdiction; every view and export is itself recor
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import access, access_log, audit, definitions, process_mining
+from engine import access, access_log, audit, process_mining, versions
 from engine.clock import system_now
 from engine.models import Definition, Instance
 
@@ -35,8 +35,8 @@ def _visible_instances(db, process_id: str | None = None, definition_id: int | N
 def index():
     with transaction() as db:
         cases = _visible_instances(db)
-        processes = [dict(p, versions=definitions.versions(db, p["process_id"]))
-                     for p in definitions.process_summaries(db)]
+        processes = [dict(p, versions=versions.of_process(db, p["process_id"]))
+                     for p in versions.process_summaries(db)]
     return render_template("audit_index.html", cases=cases, processes=processes)
 
 
@@ -59,7 +59,7 @@ def heatmap(process_id: str, version: int):
     actor = current_actor()
     now = system_now()
     with transaction() as db:
-        row = definitions.version_row(db, process_id, version)
+        row = versions.version_row(db, process_id, version)
         cases = _visible_instances(db, process_id, row.id)
         counts = audit.element_counts(db, row.id, [c.id for c in cases], now)
         access_log.record(db, actor.username, "view_heatmap", f"{process_id} v{version}", now, {"cases": len(cases)})

@@ -79,10 +79,10 @@ def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
 @click.option("--decision", is_flag=True, help="导出的是 DMN 决策表 (参数为决策 id)")
 @command
 def export(process_id: str, version: int | None, output: str | None, decision: bool) -> None:
-    from engine import decisions, definitions
+    from engine import decisions, versions
 
     with transaction() as session:
-        row = (decisions.version_row if decision else definitions.version_row)(session, process_id, version)
+        row = (decisions.version_row if decision else versions.version_row)(session, process_id, version)
         xml, filename, number = row.xml, row.filename, row.version
     if output == "-":
         click.echo(xml, nl=False)
@@ -96,10 +96,10 @@ def export(process_id: str, version: int | None, output: str | None, decision: b
 @click.option("--json", "as_json", is_flag=True)
 @command
 def processes(as_json: bool) -> None:
-    from engine import definitions
+    from engine import versions
 
     with transaction() as session:
-        rows = definitions.process_summaries(session)
+        rows = versions.process_summaries(session)
     emit(as_json, rows, lambda rs: "\n".join(f"{r['process_id']} v{r['version']} {r['name']}" for r in rs))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine import definitions, directory
+from engine import definitions, directory, versions
 from engine.clock import local_iso, system_now
 from engine.errors import DefinitionError, InvalidInput, Problem
 from engine.models import DecisionDefinition, Definition, FormDefinition, Instance, Organisation
@@ -39,15 +39,15 @@ def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
 @bp.get("/processes")
 def process_list():
     with transaction() as db:
-        rows = [dict(p, versions=definitions.versions(db, p["process_id"]))
-                for p in definitions.process_summaries(db)]
+        rows = [dict(p, versions=versions.of_process(db, p["process_id"]))
+                for p in versions.process_summaries(db)]
     return render_template("processes.html", processes=rows)
 
 
 @bp.get("/processes/<process_id>/v<int:version>.bpmn")
 def process_xml(process_id: str, version: int):
     with transaction() as db:
-        row = definitions.version_row(db, process_id, version)
+        row = versions.version_row(db, process_id, version)
         xml = row.xml
     response = Response(xml, mimetype="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{process_id}-v{version}.bpmn"'
@@ -74,7 +74,7 @@ def _modeler_context(db) -> dict[str, Any]:
 @bp.get("/processes/<process_id>/modeler")
 def modeler(process_id: str):
     with transaction() as db:
-        row = definitions.version_row(db, process_id)
+        row = versions.version_row(db, process_id)
         context = _modeler_context(db)
         page = {"process_id": process_id, "version": row.version, "xml": row.xml,
                 "validate_url": url_for("owners.validate_process", process_id=process_id),
@@ -153,8 +153,8 @@ def form_list():
 def _form_use(db) -> dict[str, list[str]]:
     """Per form key, the newest process versions that use it and with which form version."""
     used: dict[str, list[str]] = {}
-    for summary in definitions.process_summaries(db):
-        row = definitions.version_row(db, summary["process_id"])
+    for summary in versions.process_summaries(db):
+        row = versions.version_row(db, summary["process_id"])
         for key, version in (row.form_versions or {}).items():
             used.setdefault(key, []).append(f"{row.process_id} v{row.version} → 表单 v{version}")
     return used

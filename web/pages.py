@@ -7,7 +7,19 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine import access, assignment, claims, definitions, directory, files, forms, projections, queries, runtime
+from engine import (
+    access,
+    assignment,
+    claims,
+    definitions,
+    directory,
+    files,
+    forms,
+    projections,
+    queries,
+    runtime,
+    versions,
+)
 from engine.clock import system_now
 from engine.errors import InvalidInput, NotEntitled
 from engine.models import Definition, HumanTask, Instance, Timer
@@ -49,7 +61,7 @@ def task_list():
                 else "organisation"
         result = queries.task_page(db, actor, system_now(), scope, process_id, status, text_filter,
                                    _int_arg("page", 1), PER_PAGE)
-        processes = definitions.process_summaries(db)
+        processes = versions.process_summaries(db)
         colleagues = ([u for u in directory.users(db) if u["organisation"] == actor.organisation]
                       if actor.is_leader and actor.organisation else [])
     pages = max(1, math.ceil(result["total"] / PER_PAGE))
@@ -151,15 +163,15 @@ def start_list():
     with transaction() as db:
         known = directory.codes(db)
         startable = []
-        for summary in definitions.process_summaries(db):
-            loaded = definitions.load(db, definitions.latest_definition(db, summary["process_id"]).id)
+        for summary in versions.process_summaries(db):
+            loaded = definitions.load(db, versions.latest_definition(db, summary["process_id"]).id)
             if assignment.may_start(loaded, actor, known):
                 startable.append(summary | {"start_form": bool(projections.start_form_key(loaded.spec))})
     return render_template("start.html", processes=startable)
 
 
 def _start_form(db, process_id: str) -> tuple[str, dict | None]:
-    loaded = definitions.load(db, definitions.latest_definition(db, process_id).id)
+    loaded = definitions.load(db, versions.latest_definition(db, process_id).id)
     key = projections.start_form_key(loaded.spec)
     return loaded.name, runtime.form_schema(db, key, loaded.form_versions.get(key or ""))
 
@@ -247,7 +259,7 @@ def status_page():
         abort(404)
     now = system_now()
     with transaction() as db:
-        processes = definitions.process_summaries(db)
+        processes = versions.process_summaries(db)
         by_status = dict(db.execute(select(Instance.status, func.count()).group_by(Instance.status)).all())
         counts = {
             "open_tasks": db.scalar(select(func.count()).select_from(HumanTask)),

@@ -43,6 +43,7 @@ def test_help_imports_no_engine():
 def test_simple_commands_import_only_what_they_use(cli, db_url):
     assert imported(["setting", "show"], db_url) & HEAVY == set()
     assert imported(["calendar", "deadline", "2026-02-13T09:30:00+08:00", "3"], db_url) & HEAVY == set()
+    assert imported(["processes", "--json"], db_url) & HEAVY == set()
 
 
 def test_tasks_scope_choices_are_the_engines():

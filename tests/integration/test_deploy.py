@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions
+from engine import definitions, versions
 from engine.errors import DefinitionError
 from engine.models import Definition, FormDefinition
 from tests.conftest import ROOT, at
@@ -80,8 +80,8 @@ def test_lanes_are_required_in_the_pool_that_has_them_only(empty_sessions):
     deployed = deploy(empty_sessions, [("pools.bpmn", TWO_POOLS)])
     assert sorted((d.key, d.version) for d in deployed) == [("laned", 1), ("plain", 1)]
     with empty_sessions() as s:
-        plain = definitions.load(s, definitions.latest_version(s, "plain").id)
-        laned = definitions.load(s, definitions.latest_version(s, "laned").id)
+        plain = definitions.load(s, versions.latest_version(s, "plain").id)
+        laned = definitions.load(s, versions.latest_version(s, "laned").id)
     assert (plain.has_lanes, laned.has_lanes) == (False, True)
     broken = TWO_POOLS.replace(b"<bpmn:flowNodeRef>t1</bpmn:flowNodeRef>", b"")
     err = _refused(empty_sessions, [("pools.bpmn", broken)])
@@ -208,8 +208,8 @@ def test_a_process_version_keeps_the_form_versions_it_was_deployed_with(sessions
                                  ("clue_0137.bpmn", (ROOT / "processes" / "clue_0137.bpmn").read_bytes())])
     assert {(d.key, d.version, d.created) for d in deployed} >= {("clue_transfer", 2, True), ("clue_0137", 2, True)}
     with sessions() as s:
-        assert definitions.version_row(s, "clue_0137", 2).form_versions["clue_transfer"] == 2
-        assert definitions.version_row(s, "clue_0137", 1).form_versions.get("clue_transfer") in (None, 1)
+        assert versions.version_row(s, "clue_0137", 2).form_versions["clue_transfer"] == 2
+        assert versions.version_row(s, "clue_0137", 1).form_versions.get("clue_transfer") in (None, 1)
     # The running case still uses the form its version was deployed with: no new required field.
     old.complete("transfer", "city_ndrc", at("2026-03-02 10:00"), {"competent_unit": "county_gov"})
     new = Case(sessions, "clue_0137", "city_ndrc", at("2026-03-02 11:00"))
@@ -232,7 +232,7 @@ def test_a_second_owner_editing_an_old_version_is_refused_naming_the_other_chang
         with empty_sessions() as s, s.begin():
             definitions.deploy(s, [("probe.bpmn", PROBE)], "owner_b", at("2026-03-02 10:05"), expected={"probe": 1})
     with empty_sessions() as s:
-        assert [v["version"] for v in definitions.versions(s, "probe")] == [2, 1]
+        assert [v["version"] for v in versions.of_process(s, "probe")] == [2, 1]
 
 
 def test_check_reports_problems_and_stores_nothing(empty_sessions):
