@@ -1,9 +1,11 @@
 """Instance state as Spiff's JSON, without the specs where the deployed definition supplies them.
 
-Spiff changes a workflow's specs as it runs: a triggered event sub-process is connected to its process's start,
-an ad hoc sub-process connects the paths it starts. So no two workflows share spec objects, each gets its own
-copy built as Spiff's deserializer builds it (which also re-makes the links a loop or multi-instance makes to
-merge its finished children), and a spec that changed from the deployed one is saved with the state.
+Specs are built as Spiff's deserializer builds them, which also makes the links a loop or multi-instance
+needs to merge its finished children (a freshly parsed spec makes them only when a child is created, so a case
+restored in another process never merged them). Spiff also changes a workflow's specs as it runs: a triggered
+event sub-process is connected to its process's start, an ad hoc sub-process connects the paths it starts. A
+version that has either gives each workflow its own copy, and a spec that changed is saved with the state;
+other versions' workflows share one copy, as nothing changes it.
 """
 import json
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import orjson
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs import AdHocSubprocessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -51,15 +54,24 @@ class Specs:
         self._blobs = {_TOP: orjson.dumps(registry.convert(spec)),
                        **{name: orjson.dumps(registry.convert(sp)) for name, sp in subprocess_specs.items()}}
         self.shapes = {_TOP: _shape(spec), **{name: _shape(sp) for name, sp in subprocess_specs.items()}}
+        every = [spec, *subprocess_specs.values()]
+        self.changing = any(sp.start.trigger_specs or isinstance(sp, AdHocSubprocessSpec) for sp in every)
+        self._shared = None if self.changing else {name: self._build(name) for name in self._blobs}
+
+    def _build(self, name: str) -> Any:
+        return SERIALIZER.registry.restore(orjson.loads(self._blobs[name]))
 
     def fresh(self, name: str = _TOP) -> Any:
-        return SERIALIZER.registry.restore(orjson.loads(self._blobs[name]))
+        """The spec a workflow runs on: its own copy when the version's specs change as it runs."""
+        return self._build(name) if self._shared is None else self._shared[name]
 
     def new_workflow(self) -> BpmnWorkflow:
         return BpmnWorkflow(self.fresh(), {name: self.fresh(name) for name in self.subprocess_specs})
 
 
 def _changed_specs(workflow: BpmnWorkflow, specs: Specs) -> dict[str, Any]:
+    if not specs.changing:
+        return {}
     current = {_TOP: workflow.spec, **workflow.subprocess_specs}
     return {name: spec for name, spec in current.items() if _shape(spec) != specs.shapes.get(name)}
 
