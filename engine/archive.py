@@ -6,15 +6,16 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from handlers import vocabulary
+
 from . import counters, integrity
 from .clock import local_iso
 from .errors import InvalidInput
 from .models import ArchiveEntry, Instance, StoredFile
 
 PREFIX = "LF"  # 临汾: archive numbers read LF-2026-0001
-CATEGORIES = {"APPROVAL_VIOLATION": "审批违规", "ENTITY_VIOLATION": "主体违规", "HIDDEN_BARRIER": "隐性壁垒",
-              "OTHER": "其他"}
-IMPORTANCE = {"major": "重大", "important": "重要", "general": "一般"}
+CATEGORIES = vocabulary.CASE_CATEGORIES
+IMPORTANCE = vocabulary.CASE_IMPORTANCE
 
 
 def allocate(session: Session, year: int, prefix: str = PREFIX) -> str:

@@ -74,6 +74,29 @@ def _hidden_predicate(expr: str) -> Callable[[dict[str, Any]], bool]:
     return lambda data: data.get(key) != value
 
 
+def with_vocabularies(schema: Any, vocabularies: dict[str, dict[str, str]]) -> tuple[Any, list[tuple[str, str]]]:
+    """The schema with the options of every choice field that names a shared code list (custom property
+    `vocabulary`) filled from that list, and the fields naming a list that does not exist."""
+    problems: list[tuple[str, str]] = []
+    if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
+        return schema, problems
+    stack = list(schema["components"])  # every level, a dynamic list's rows too
+    while stack:
+        comp = stack.pop()
+        if not isinstance(comp, dict):
+            continue
+        stack.extend(comp.get("components") or [])
+        name = (comp.get("properties") or {}).get("vocabulary")
+        if name is None:
+            continue
+        if name not in vocabularies:
+            problems.append((str(comp.get("key") or comp.get("id")),
+                             f"代码表 {name!r} 不存在 (可用: {', '.join(sorted(vocabularies))})"))
+            continue
+        comp["values"] = [{"label": label, "value": code} for code, label in vocabularies[name].items()]
+    return schema, problems
+
+
 def check_schema(schema: Any) -> list[tuple[str | None, str]]:
     """Problems of a form schema as (component id or key, message); empty when it is usable."""
     if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
@@ -195,7 +218,7 @@ def _check_value(comp: dict[str, Any], value: Any, submission: _Submission) -> t
     if kind == "filepicker":
         files = value if isinstance(value, list) else [value]
         if not all(isinstance(f, str) and submission.file_exists(f) for f in files):
-            return value, "引用了不存在的文件"
+            return value, "引用了不存在或不能使用的文件 (只能引用本人上传且尚未在表单中使用的文件，或本案件已有的文件)"
         return files, None
     return value, None
 

@@ -1,15 +1,18 @@
 """register_archive: enter a case's materials in the archive catalogue under its number (L§13)."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from .registry import HandlerContext, Operator
+from .vocabulary import CASE_CATEGORIES, CASE_IMPORTANCE
 
 
 class Params(Schema):
     archive_no = fields.String(required=True, metadata={"description": "档案编号"})
     title = fields.String(required=True, metadata={"description": "案例名称"})
     summary = fields.String(load_default="", metadata={"description": "案情摘要"})
-    category = fields.String(required=True, metadata={"description": "类别代码"})
-    importance = fields.String(load_default="general", metadata={"description": "重要程度"})
+    category = fields.String(required=True, validate=validate.OneOf(CASE_CATEGORIES),
+                             metadata={"description": "类别代码", "vocabulary": "case_category"})
+    importance = fields.String(load_default="general", validate=validate.OneOf(CASE_IMPORTANCE),
+                               metadata={"description": "重要程度", "vocabulary": "case_importance"})
     case_date = fields.String(load_default=None, allow_none=True, metadata={"description": "案例时间"})
     source_unit = fields.String(load_default=None, allow_none=True, metadata={"description": "报送单位"})
     source_instance = fields.String(load_default=None, allow_none=True, metadata={"description": "来源案件"})

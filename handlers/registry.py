@@ -94,5 +94,12 @@ def operators() -> dict[str, Operator]:
     return found
 
 
+def vocabularies() -> dict[str, dict[str, str]]:
+    """The shared code lists forms take their options from (handlers/vocabulary.py)."""
+    from .vocabulary import VOCABULARIES
+
+    return VOCABULARIES
+
+
 def get(name: str) -> Operator | None:
     return operators().get(name)

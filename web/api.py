@@ -9,6 +9,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from engine import access, claims, credentials, files, queries, runtime, versions
 from engine.clock import system_now
+from handlers.vocabulary import VOCABULARIES
 
 from .db import transaction
 
@@ -50,8 +51,7 @@ class ComplaintSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    channel = fields.String(metadata={"description": "hotline_12345 | hall_box | hall_register | report_phone | "
-                                                     "website | wechat"})
+    channel = fields.String(metadata={"description": " | ".join(VOCABULARIES["complaint_channel"])})
     hotline_ref = fields.String(metadata={"description": "12345 工单编号"})
     complainant = fields.String(metadata={"description": "投诉举报人"})
     phone = fields.String(metadata={"description": "联系电话"})

@@ -21,7 +21,7 @@ def archived(sessions) -> str:
     case = submitted(sessions, materials=[material])
     case.complete("check_materials", "city_ndrc", at("2026-03-02 10:00"), {"materials_decision": "accept"})
     case.complete("classify", "city_ndrc", at("2026-03-02 11:00"),
-                  {"archive_category": "ENTITY_VIOLATION", "importance": "important", "keywords": "行业协会"})
+                  {"archive_category": "ENTITY", "importance": "important", "keywords": "行业协会"})
     return material
 
 

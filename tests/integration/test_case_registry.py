@@ -13,7 +13,7 @@ from tests.integration import test_clue_0137 as clue
 
 SUBMIT = {"source_unit": "county_market_regulation", "title": "某协会限制外地企业入会",
           "summary": "县某行业协会章程要求会员须在本县注册满三年，排除外地企业平等参与。",
-          "category": "ENTITY_VIOLATION", "case_date": "2026-02-20"}
+          "category": "ENTITY", "case_date": "2026-02-20"}
 
 
 def catalogue(sessions, **filters):
@@ -31,7 +31,7 @@ def test_department_materials_are_checked_numbered_classified_and_catalogued(ses
     assert case.ready() == ["check_materials"] and case.task("check_materials")["organisation"] == "city_ndrc"
     case.complete("check_materials", "city_ndrc", at("2026-03-02 10:00"), {"materials_decision": "accept"})
     case.complete("classify", "city_ndrc", at("2026-03-02 11:00"),
-                  {"archive_category": "ENTITY_VIOLATION", "importance": "important", "keywords": "行业协会"})
+                  {"archive_category": "ENTITY", "importance": "important", "keywords": "行业协会"})
     [entry] = catalogue(sessions)
     assert entry["archive_no"] == "LF-2026-0001" and entry["category_text"] == "主体违规"
     assert (entry["importance_text"], entry["source_unit"], entry["case_date"]) == ("重要", "county_market_regulation",
