@@ -116,6 +116,7 @@ def restore(state: str, specs: Specs) -> BpmnWorkflow:
     SERIALIZER.migrate(dct)
     saved = dct.get("subprocess_specs") or {}
     # restore() passes objects it does not know through unchanged, and builds those saved as Spiff saves them.
-    dct.setdefault("spec", specs.fresh())
+    if "spec" not in dct:
+        dct["spec"] = specs.fresh()
     dct["subprocess_specs"] = {name: saved.get(name) or specs.fresh(name) for name in specs.subprocess_specs}
     return SERIALIZER.from_dict(dct)
