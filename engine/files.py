@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from . import direct
+from . import direct, inputs
 from .db import conflict_insert
 from .errors import InvalidInput, NotFound
 from .models import FileUse, StoredFile
 
 MAX_SIZE = 20 * 1024 * 1024
+MAX_NAME = 200  # characters of a file name
 ALLOWED_TYPES = {
     "application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv",
     "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -29,9 +30,20 @@ def guess_type(filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
+def check_name(filename: str) -> None:
+    """A file name is shown, stored (String(300)) and sent back in a header: no control characters, no lone
+    surrogates, at most MAX_NAME characters."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in filename):
+        raise InvalidInput(f"文件名 {inputs.shown(filename)} 含有不允许的控制字符 (如空字符、换行或回车)")
+    inputs.check_text(filename, "文件名")
+    if len(filename) > MAX_NAME:
+        raise InvalidInput(f"文件名 {inputs.shown(filename, 40)} 过长 ({len(filename)} 个字符，不超过 {MAX_NAME} 个)")
+
+
 def store(session: Session, filename: str, content: bytes, actor: str, now: datetime,
           content_type: str | None = None) -> StoredFile:
     """Keep one uploaded file; refuse empty, oversized or unexpected types with the reason."""
+    check_name(filename)
     content_type = content_type or guess_type(filename)
     if not content:
         raise InvalidInput(f"文件 {filename} 是空的")

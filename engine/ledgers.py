@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from .clock import deadline_text, local_iso
 from .errors import InvalidInput
 from .models import Instance, LedgerItem
+from .spreadsheet import append_row
 
 LEDGERS = {"complaint": "投诉举报工作台账", "rectification": "问题整改台账"}
 STATUS_TEXT = {
@@ -88,11 +89,11 @@ def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str]
     book = Workbook()
     sheet = book.active
     sheet.title = LEDGERS[_known(ledger)]
-    sheet.append([f"{LEDGERS[ledger]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}）"])
+    append_row(sheet, [f"{LEDGERS[ledger]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}）"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append([title for title, _ in COLUMNS])
+    append_row(sheet, [title for title, _ in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for index, (_, width) in enumerate(COLUMNS, start=1):
@@ -103,9 +104,9 @@ def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str]
 
     for number, row in enumerate(rows, start=1):
         unit = row["organisation"]
-        sheet.append([number, row["item_key"], row["source"], row["title"], unit_names.get(unit, unit or ""),
-                      row["person"] or "", deadline_text(row["deadline"]), row["status_text"], when(row["opened_at"]),
-                      when(row["closed_at"])])
+        append_row(sheet, [number, row["item_key"], row["source"], row["title"], unit_names.get(unit, unit or ""),
+                           row["person"] or "", deadline_text(row["deadline"]), row["status_text"],
+                           when(row["opened_at"]), when(row["closed_at"])])
     sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import definitions, projections
 from .models import Event, Instance, Organisation, User
+from .spreadsheet import csv_row
 
 # The record's events that are activities of the case (the rest only describe them).
 ACTIVITIES = {"instance_started": "发起", "task_completed": None, "message_received": None,
@@ -77,5 +78,5 @@ def to_csv(entries: list[dict[str, Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerows(entries)
+    writer.writerows(csv_row(entry) for entry in entries)  # a name written '=…' stays text in Excel
     return buffer.getvalue().encode("utf-8-sig")  # Excel opens UTF-8 with the BOM correctly

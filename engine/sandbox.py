@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from . import bounds, calendar
+from . import bounds, calendar, inputs
 from .clock import SHANGHAI, engine_now
 from .errors import HandlerError, InvalidInput, LimitExceeded, ZhunruError
 
@@ -152,20 +152,26 @@ def check_data(data: Any, what: str) -> None:
         raise InvalidInput(f"{what}中的字段名 {', '.join(map(str, bad))} 不允许 (不能以 _ 开头或与内置函数同名)")
     if any("\x00" in k for k in data):
         raise InvalidInput(f"{what}中的字段名含有不允许的空字符 (\\u0000)")
-    stack: list[tuple[str, Any]] = [(str(k), v) for k, v in data.items()]
+    for key in data:
+        inputs.check_text(key, f"{what}中的字段名", lines=True)
+    # Lone surrogates, integers beyond a database column and nesting beyond any form: `engine.inputs`.
+    stack: list[tuple[str, Any, int]] = [(str(k), v, 1) for k, v in data.items()]
     while stack:
-        path, value = stack.pop()
+        path, value, depth = stack.pop()
         if isinstance(value, str) and "\x00" in value:
-            raise InvalidInput(f"{what}的字段 {path} 含有不允许的空字符 (\\u0000)")
+            raise InvalidInput(f"{what}的字段 {inputs.shown(path)} 含有不允许的空字符 (\\u0000)")
         if isinstance(value, float) and not math.isfinite(value):  # not JSON: no database would keep it
-            raise InvalidInput(f"{what}的字段 {path} 不是有限的数值 (NaN 或无穷大)")
+            raise InvalidInput(f"{what}的字段 {inputs.shown(path)} 不是有限的数值 (NaN 或无穷大)")
+        inputs.check_value(value, what, path, depth)
         if isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(key, str) and "\x00" in key:
-                    raise InvalidInput(f"{what}的字段 {path} 含有不允许的空字符 (\\u0000)")
-                stack.append((f"{path}.{key}", item))
+                    raise InvalidInput(f"{what}的字段 {inputs.shown(path)} 含有不允许的空字符 (\\u0000)")
+                if isinstance(key, str):
+                    inputs.check_text(key, f"{what}的字段 {inputs.shown(path)} 中的字段名", lines=True)
+                stack.append((f"{path}.{key}", item, depth + 1))
         elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+            stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
 
 
 # Callables the sandbox does not provide: a call of one can only fail at run time, so it is refused at deploy.

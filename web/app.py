@@ -12,7 +12,7 @@ from engine.clock import deadline_text
 from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
 
-from . import api, audit_pages, auth, decision_pages, owners, pages, records, vendor
+from . import api, audit_pages, auth, decision_pages, owners, pages, records, safety, vendor
 from .i18n import EVENT_KINDS, language, text
 
 STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if "SESSIONS" not in app.config:
         app.config["SESSIONS"] = make_sessionmaker(make_engine(app.config.get("DATABASE_URL")))
 
+    app.url_map.converters["int"] = safety.BoundedInt  # before any route is added
     csrf = CSRFProtect(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -64,10 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
     @app.before_request
-    def refuse_nul():
-        # PostgreSQL cannot hold NUL characters; refuse them in paths and parameters up front.
-        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
-            raise InvalidInput("请求中含有不允许的空字符 (\\u0000)")
+    def refuse_unreadable():
+        # NUL (PostgreSQL cannot hold it), CR/LF and unreadable JSON bodies, up front (web/safety.py).
+        safety.check_request(request)
 
     @app.errorhandler(ZhunruError)
     def zhunru_error(exc: ZhunruError):

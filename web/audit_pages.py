@@ -10,6 +10,7 @@ from engine.models import Definition, Instance
 
 from .auth import current_actor, login_required
 from .db import transaction
+from .safety import attachment
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -81,7 +82,7 @@ def export(fmt: str):
                           {"cases": len(ids), "events": len(entries)})
     body = process_mining.to_xes(entries) if fmt == "xes" else process_mining.to_csv(entries)
     response = Response(body, mimetype="application/xml" if fmt == "xes" else "text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="zhunru-{process_id or "all"}.{fmt}"'
+    response.headers["Content-Disposition"] = attachment(f"zhunru-{process_id or 'all'}.{fmt}")
     return response
 
 

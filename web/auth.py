@@ -10,6 +10,7 @@ from engine.directory import Actor
 
 from .db import transaction
 from .i18n import LANGUAGES, text
+from .safety import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -35,10 +36,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def safe_next(target: str | None) -> str:
-    # Only paths on this site, never another host.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.task_list")
+    # Only paths on this site, never another host (web/safety.py); CR/LF is refused.
+    return local_path(target) or url_for("pages.task_list")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from engine.models import DecisionDefinition, Definition, Instance
 from . import owners
 from .auth import current_actor
 from .db import transaction
+from .safety import attachment
 
 bp = Blueprint("decisions", __name__)
 bp.before_request(owners.owners_only)
@@ -66,7 +67,7 @@ def decision_xml(key: str, version: int):
         row = decisions.version_row(db, key, version)
         xml = row.xml
     response = Response(xml, mimetype="application/xml")
-    response.headers["Content-Disposition"] = f'attachment; filename="{key}-v{version}.dmn"'
+    response.headers["Content-Disposition"] = attachment(f"{key}-v{version}.dmn")
     return response
 
 

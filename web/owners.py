@@ -14,6 +14,7 @@ from handlers import registry
 
 from .auth import current_actor, login_required
 from .db import transaction
+from .safety import attachment
 
 bp = Blueprint("owners", __name__)
 _ID = re.compile(r"^[A-Za-z_][\w.-]{0,199}$")
@@ -50,7 +51,7 @@ def process_xml(process_id: str, version: int):
         row = versions.version_row(db, process_id, version)
         xml = row.xml
     response = Response(xml, mimetype="application/xml")
-    response.headers["Content-Disposition"] = f'attachment; filename="{process_id}-v{version}.bpmn"'
+    response.headers["Content-Disposition"] = attachment(f"{process_id}-v{version}.bpmn")
     return response
 
 

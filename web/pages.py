@@ -1,8 +1,6 @@
 """Staff pages: task list, task page with its form, starting a case, case pages, file download."""
-import json
 import math
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -15,6 +13,7 @@ from engine import (
     directory,
     files,
     forms,
+    inputs,
     projections,
     queries,
     runtime,
@@ -27,6 +26,7 @@ from engine.models import Definition, HumanTask, Instance, Timer
 from .auth import current_actor, login_required, safe_next
 from .db import transaction
 from .describe import describe_history
+from .safety import attachment
 
 bp = Blueprint("pages", __name__)
 PER_PAGE = 20
@@ -38,9 +38,12 @@ def home():
     return redirect(url_for("pages.task_list"))
 
 
+MAX_PAGE = 100000  # as the API's `page`; beyond it a page number is not a page (and not a database integer)
+
+
 def _int_arg(name: str, default: int) -> int:
     try:
-        return max(1, int(request.args.get(name, default)))
+        return min(MAX_PAGE, max(1, int(request.args.get(name, default))))
     except ValueError:
         return default
 
@@ -116,10 +119,7 @@ def task_page(task_id: str):
 def _submitted(schema: dict, actor_name: str, db, now) -> dict:
     """The form data (JSON) of a multipart submission, its form-js file references replaced by the ids of
     the files stored with it."""
-    try:
-        data = json.loads(request.form.get("data") or "{}")
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"表单数据不是有效的 JSON: {exc.msg}") from exc
+    data = inputs.loads(request.form.get("data") or "{}", "表单数据")
     if not isinstance(data, dict):
         raise InvalidInput("表单数据必须是 JSON 对象")
     for key in forms.file_fields(schema):
@@ -246,7 +246,7 @@ def download(file_id: str):
         row = access.require_file(db, current_actor(), file_id)
         content, filename, content_type, digest = row.content, row.filename, row.content_type, row.sha256
     response = Response(content, mimetype=content_type)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+    response.headers["Content-Disposition"] = attachment(filename)
     response.headers["X-Content-SHA256"] = digest
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

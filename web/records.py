@@ -1,15 +1,14 @@
 """Pages over the records the mechanisms keep: the ledgers (with Excel downloads), the case archive
 catalogue, and the published typical-case notices, which the public reads without signing in."""
-from urllib.parse import quote
-
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from engine import access, archive, directory, ledgers, notices
+from engine import access, archive, directory, inputs, ledgers, notices
 from engine.clock import system_now
-from engine.errors import NotFound
+from engine.errors import InvalidInput, NotFound
 
 from .auth import current_actor, login_required
 from .db import transaction
+from .safety import attachment
 
 bp = Blueprint("records", __name__)
 
@@ -43,7 +42,15 @@ def ledger_download(ledger: str):
     content = ledgers.workbook(ledger, rows, names, system_now())
     filename = f"{ledgers.LEDGERS[ledger]}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+                    headers={"Content-Disposition": attachment(filename)})
+
+
+def _year(text: str) -> int | None:
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise InvalidInput(f"年份 {inputs.shown(text, 20)} 无效，应为四位数字 (例如 2026)")
+    return int(text)
 
 
 @bp.get("/archive")
@@ -52,7 +59,7 @@ def archive_page():
     filters = {key: (request.args.get(key) or "").strip() or None for key in ("text", "category", "importance")}
     year = request.args.get("year", "").strip()
     with transaction() as db:
-        entries = archive.catalogue(db, filters["text"], filters["category"], int(year) if year.isdigit() else None,
+        entries = archive.catalogue(db, filters["text"], filters["category"], _year(year),
                                     filters["importance"])
         names = directory.names(db)
     return render_template("archive.html", entries=entries, filters=filters, year=year, names=names,
