@@ -19,7 +19,19 @@ from sqlalchemy.orm import Session
 
 from handlers import registry
 
-from . import calendar, decisions, definitions, holidays, messages, projections, runtime, serialization
+from . import (
+    audit_records,
+    calendar,
+    checkpoints,
+    decisions,
+    definitions,
+    directory,
+    holidays,
+    messages,
+    projections,
+    runtime,
+    serialization,
+)
 from .clock import local_iso, running_at
 from .deadlines import card as deadline_card
 from .errors import HandlerError, ZhunruError
@@ -35,10 +47,11 @@ class Divergence(Exception):
 class _ReplayContext:
     """A handler's view during replay: it may change the workflow (an extension), nothing outside."""
 
-    def __init__(self, workflow: BpmnWorkflow, task: Any, now: datetime):
+    def __init__(self, workflow: BpmnWorkflow, task: Any, now: datetime, ledger: audit_records.LedgerWrites):
         self.now, self.instance_id, self.task_name = now, "", task.task_spec.bpmn_id
         self.data = dict(task.data)
         self._workflow = workflow
+        self._ledger = ledger
 
     def organisation_exists(self, code: str) -> bool:
         return True
@@ -52,6 +65,9 @@ class _ReplayContext:
     def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
         projections.move_deadline(self._workflow, task_name, new_due)
         return {}
+
+    def record_ledger(self, ledger: str, item_key: str, **values: Any) -> int:
+        return self._ledger.record(ledger, item_key, self.now, **values)  # compared with the stored rows
 
     def check_archive(self) -> dict[str, Any]:
         return {}  # what the check found then is the recorded answer
@@ -79,6 +95,7 @@ class _Replay:
         self.script_engine = ZhunruScriptEngine(self._call_service)
         self.cancelled = False
         self.timer_path: list[str] = []
+        self.ledger = audit_records.LedgerWrites()
 
     def _call_service(self, task: Any, operator_name: str, params: dict[str, Any]) -> Any:
         name = task.task_spec.bpmn_id
@@ -91,7 +108,7 @@ class _Replay:
             raise HandlerError(operator_name, name, answer["error"].split("失败: ", 1)[-1])
         operator = registry.get(operator_name)
         if operator is not None:  # let it change the workflow as it did (an extension); its answer is the record's
-            operator.handle(operator.load(params), _ReplayContext(self.workflow, task, self.now))
+            operator.handle(operator.load(params), _ReplayContext(self.workflow, task, self.now, self.ledger))
         return answer.get("result")
 
     def _steps(self, action: Callable[[], None] | None) -> list[str]:
@@ -138,7 +155,12 @@ class _Replay:
                                     and projections.timer_due(t) is not None)
             if not pending:
                 return self.timer_path  # fired together with an earlier timer of the same moment
+            due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(self.workflow)
+                   if d < event.at]
             self.timer_path = self._steps(self.workflow.refresh_timers)
+            for timer, due_at, activity in due:  # as the command marked a step whose deadline passed
+                if timer.state != TaskState.WAITING and activity is not None and activity.state == TaskState.READY:
+                    activity._set_internal_data(**{projections.LAPSED: due_at.isoformat()})
             return self.timer_path
         if kind == "task_completed":
             ready = [t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -198,13 +220,15 @@ def _canonical(value: Any) -> str:
 def check_replay(session: Session, instance: Instance, events: list[Event]) -> Failure | None:
     """Re-execute the recorded inputs and compare path, data and status with what is stored."""
     replay = _Replay(session, instance, events)
-    for event in events:
+    observer = audit_records.Observer(session, instance, replay.definition)
+    for event, command_ends in audit_records.command_ends(events):
         replay.now = event.at
         with running_at(event.at), calendar.using(holidays.at_revision(session, event.data.get("calendar"))):
             try:
                 path = replay.apply(event)
             except Divergence as exc:
                 return Failure(instance.id, event.seq, str(exc))
+        observer.after(replay.workflow, event, command_ends)
         if path is not None and "path" in event.data and path != event.data["path"]:
             shown, recorded = " → ".join(path) or "（无）", " → ".join(event.data["path"]) or "（无）"
             return Failure(instance.id, event.seq, f"重放路径 {shown} 与记录 {recorded} 不同")
@@ -225,7 +249,11 @@ def check_replay(session: Session, instance: Instance, events: list[Event]) -> F
                           if t.task_spec.bpmn_id)
     if replayed_steps != stored_steps:
         return Failure(instance.id, last, "重放后完成的环节与保存的状态不同")
-    return None
+    return (audit_records.check_rows(session, instance, replay.definition, stored, replay.workflow, events,
+                                     directory.codes(session))
+            or audit_records.check_parties(session, instance, observer, last)
+            or audit_records.check_title(instance, observer, last)
+            or audit_records.check_ledger(session, instance, replay.ledger, last))
 
 
 def verify_instance(session: Session, instance: Instance) -> Failure | None:
@@ -234,8 +262,10 @@ def verify_instance(session: Session, instance: Instance) -> Failure | None:
             or check_replay(session, instance, events))
 
 
-def verify(session: Session, instance_ids: list[str] | None = None) -> dict[str, Any]:
-    """`audit verify`: {"verified": N, "failed": [{instance_id, seq, reason}]}."""
+def verify(session: Session, instance_ids: list[str] | None = None,
+           anchors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`audit verify`: {"verified": N, "failed": [{instance_id, seq, reason}]}; the cases are also held against
+    the stored checkpoints and the exported ones (`anchors`), so a deleted case or a recomputed chain is found."""
     query = select(Instance).order_by(Instance.started_at, Instance.id)
     if instance_ids is not None:
         query = query.where(Instance.id.in_(instance_ids))
@@ -248,7 +278,19 @@ def verify(session: Session, instance_ids: list[str] | None = None) -> dict[str,
             verified += 1
         else:
             failed.append(failure.as_dict())
-    failed += [{"instance_id": i, "seq": 0, "reason": "案件不存在"} for i in (instance_ids or []) if i not in found]
+    stored = checkpoints.entries(session)
+    heads = checkpoints.check_heads(session, stored, instance_ids, "")
+    failed += [] if instance_ids is not None else checkpoints.check_chain(stored, "")
+    if anchors is not None:
+        failed += checkpoints.check_chain(anchors, "导出的") + checkpoints.compare(stored, anchors)
+        heads = checkpoints.check_heads(session, anchors, instance_ids, "导出的") | heads
+    named = {f["instance_id"] for f in failed}
+    for instance_id, failure in heads.items():
+        if instance_id not in named:  # a case found only by its anchor no longer counts as verified
+            verified -= instance_id in found
+            failed.append(failure)
+    failed += [{"instance_id": i, "seq": 0, "reason": "案件不存在"} for i in (instance_ids or [])
+               if i not in found and i not in heads]
     return {"verified": verified, "failed": failed}
 
 

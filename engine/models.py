@@ -313,6 +313,19 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
 
+class AuditCheckpoint(Base):
+    """Every case's chain head at one moment, chained to the previous checkpoint and signed with a key kept
+    outside the database (engine/checkpoints.py): a deleted case or a recomputed chain no longer matches."""
+
+    __tablename__ = "audit_checkpoint"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    heads: Mapped[list[Any]]  # [[instance_id, event_seq, event_hash], …] in id order
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 of the rest
+
+
 class AccessRecord(Base):
     """Who looked at or exported which records, and when (auditor views and every export)."""
 

@@ -17,18 +17,21 @@ def audit_group() -> None:
 @audit_group.command("verify", help="核验哈希链、证明材料与重放结果；有任何不符时退出码为 1")
 @click.argument("instance_id", required=False)
 @click.option("--all", "all_instances", is_flag=True, help="核验全部案件")
+@click.option("--anchors", type=click.Path(dir_okay=False),
+              help="对照审计员保存的检查点文件 (audit checkpoint --export 导出的 JSON Lines)")
 @click.option("--user", "username", default="admin", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @command
-def verify(instance_id: str | None, all_instances: bool, username: str, as_json: bool) -> None:
-    from engine import access_log, audit  # audit replays cases: SpiffWorkflow, lxml, the handlers
+def verify(instance_id: str | None, all_instances: bool, anchors: str | None, username: str, as_json: bool) -> None:
+    from engine import access_log, audit, checkpoints  # audit replays cases: SpiffWorkflow, lxml, the handlers
     from engine.clock import system_now
 
     if bool(instance_id) == all_instances:
         raise click.UsageError("请给出一个案件编号，或使用 --all")
+    exported = checkpoints.read_jsonl(anchors) if anchors else None
     with transaction() as session:
         actor(session, username)
-        result = audit.verify(session, None if all_instances else [instance_id])
+        result = audit.verify(session, None if all_instances else [instance_id], exported)
         access_log.record(session, username, "verify", instance_id or "全部案件", system_now(),
                           {"verified": result["verified"], "failed": len(result["failed"])})
     emit(as_json, result, lambda r: "\n".join([
@@ -36,6 +39,31 @@ def verify(instance_id: str | None, all_instances: bool, username: str, as_json:
         *(f"  {f['instance_id']} 第 {f['seq']} 号事件: {f['reason']}" for f in r["failed"])]))
     if result["failed"]:
         sys.exit(1)
+
+
+@audit_group.command("checkpoint", help="记录全部案件的链尾检查点 (以 ZHUNRU_AUDIT_KEY 签名)；--export 导出全部检查点")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False),
+              help="把全部检查点导出为 JSON Lines，交审计员在系统外保存 (不再新记录)")
+@click.option("--user", "username", default="admin", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@command
+def checkpoint(export_path: str | None, username: str, as_json: bool) -> None:
+    from engine import access_log, checkpoints
+    from engine.clock import system_now
+
+    with transaction() as session:
+        actor(session, username)
+        if export_path:
+            found = checkpoints.entries(session)
+            write_file(export_path, checkpoints.to_jsonl(found).encode("utf-8"))
+            access_log.record(session, username, "export_checkpoints", "全部检查点", system_now(),
+                              {"path": export_path, "checkpoints": len(found)})
+            result = {"exported": len(found), "path": export_path}
+        else:
+            entry = checkpoints.write(session, username, system_now())
+            result = {"checkpoint": entry["id"], "cases": len(entry["heads"]), "hash": entry["hash"]}
+    emit(as_json, result, lambda r: f"已导出 {r['exported']} 个检查点 → {r['path']}" if "exported" in r
+         else f"已记录第 {r['checkpoint']} 号检查点，涵盖 {r['cases']} 个案件")
 
 
 @audit_group.command("export-xes", help="导出流程挖掘事件日志 (XES，IEEE 1849)；.csv 结尾的路径导出 CSV")
