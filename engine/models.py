@@ -255,6 +255,16 @@ class StoredFile(Base):
     uploaded_at: Mapped[datetime]
 
 
+class PendingUpload(Base):
+    """A stored file no case references yet: only its uploader may link it (then this row goes), a user may hold
+    a setting's number of them, and they are deleted after a setting's age (engine/files.py)."""
+
+    __tablename__ = "pending_upload"
+    file_id: Mapped[str] = mapped_column(ForeignKey("stored_file.id"), primary_key=True)
+    uploaded_by: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Notification(Base):
     """In-app message to a unit (notify_unit, escalate)."""
 

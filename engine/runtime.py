@@ -255,7 +255,7 @@ def _start(session: Session, row: Any, definition: definitions.LoadedDefinition,
            trigger: str | None = None, stored_settings: dict[str, str] | None = None) -> Instance:
     key = projections.start_form_key(definition.spec) if trigger is None else None
     schema = form_schema(session, key, definition.form_versions.get(key or ""))
-    stored_files = _stored_files(session, schema, data)
+    stored_files = _stored_files(session, schema, data, started_by, None, (engine_data or {}).get("source_instance"))
     if schema is not None:
         data, errors = forms.validate(schema, data, stored_files.__contains__)
         if errors:
@@ -283,9 +283,9 @@ def _file_ids(schema: dict[str, Any], data: dict[str, Any]) -> list[str]:
             if isinstance(f, str)]
 
 
-def _stored_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, str]:
-    """The SHA-256 of each stored file a submission names, by id: one read serves its check and its record."""
-    return files.digests(session, _file_ids(schema, data)) if schema is not None else {}
+def _stored_files(session: Session, schema: dict | None, data: dict[str, Any], actor: str, *cases: Any) -> dict:
+    """The SHA-256 by id of each file a submission names that its submitter may link to the case (files.usable)."""
+    return files.usable(session, _file_ids(schema, data), actor, *cases) if schema is not None else {}
 
 
 def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any], instance_id: str,
@@ -335,7 +335,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict(f"任务 {task_id} 已不在待办状态")
-    stored_files = _stored_files(session, schema, data)
+    stored_files = _stored_files(session, schema, data, actor.username, instance.id)
     if schema is not None:
         data, errors = forms.validate(schema, data, stored_files.__contains__, current=form_data(task))
         if errors:
@@ -395,7 +395,7 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     matching = messages.awaiting(run.workflow, name)
     key = projections.form_key(matching[0].task_spec) if matching else None
     schema = form_schema(session, key, run.definition.form_versions.get(key))
-    stored_files = _stored_files(session, schema, payload)
+    stored_files = _stored_files(session, schema, payload, actor.username, instance_id)
     if schema is not None:
         payload, errors = forms.validate(schema, payload, stored_files.__contains__)
         if errors:

@@ -75,6 +75,9 @@ KNOWN: dict[str, Known] = {
     "script_cpu_seconds": Known("2", "脚本、表达式与说明模板每次求值的 CPU 时间上限 (秒)", _positive(60)),
     "script_memory_mb": Known("256", "脚本、表达式与说明模板每次求值的内存上限 (MB)", _positive(4096, True)),
     "definition_max_mb": Known("2", "部署的流程图或表单文件大小上限 (MB)", _positive(64)),
+    # Evidence cannot be borrowed (engine/files.py): uploads no case uses yet are their uploader's alone, few, brief.
+    "upload_unlinked_max": Known("50", "每个用户上传后尚未在表单中使用的文件数上限", _positive(10000, True)),
+    "upload_unlinked_days": Known("7", "上传后未在任何表单中使用的文件保留天数 (自然日)，过期由定时任务删除", _days),
 }
 CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
 DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is added

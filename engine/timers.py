@@ -32,6 +32,7 @@ class Tick:
     started: list[dict[str, str]] = field(default_factory=list)  # {process_id, instance_id, scheduled_for}
     failed_starts: list[dict[str, str]] = field(default_factory=list)  # {process_id, error}
     fired_after: dict[str, float] = field(default_factory=dict)  # instance id → seconds into the tick
+    cleaned_files: int = 0  # uploads no case used, deleted at the setting's age (engine/files.py)
 
 
 def backoff(attempts: int) -> timedelta:

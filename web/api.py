@@ -314,7 +314,7 @@ def upload_file(body):
     """上传证明材料，返回可在表单数据中引用的 file_id"""
     upload = body["file"]
     with transaction() as db:
-        row = files.store(db, upload.filename or "file", upload.read(), g.api_actor.username, system_now())
+        row = files.upload(db, upload.filename or "file", upload.read(), g.api_actor.username, system_now())
         return {"file_id": row.id, "filename": row.filename, "sha256": row.sha256, "size": row.size,
                 "content_type": row.content_type, "uploaded_by": row.uploaded_by, "task_name": None}
 

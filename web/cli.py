@@ -304,9 +304,10 @@ def file_group() -> None:
     pass
 
 
-@file_group.command("add", help="上传一个文件，返回可在表单中引用的文件 id")
+@file_group.command("add", help="上传一个文件，返回可在表单中引用的文件 id (只有上传人本人能在表单中引用它；"
+                                  "在任何表单中使用前它不属于任何案件，超过设置 upload_unlinked_days 天未使用即删除)")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--user", "username", default="admin", show_default=True)
+@click.option("--user", "username", default="admin", show_default=True, help="上传人 (之后以同一用户办理任务)")
 @click.option("--json", "as_json", is_flag=True)
 @command
 def file_add(path: str, username: str, as_json: bool) -> None:
@@ -316,7 +317,7 @@ def file_add(path: str, username: str, as_json: bool) -> None:
     content = read_file(path)
     with transaction() as session:
         actor(session, username)
-        row = files.store(session, Path(path).name, content, username, system_now())
+        row = files.upload(session, Path(path).name, content, username, system_now())
     emit(as_json, {"file_id": row.id, "sha256": row.sha256, "size": row.size, "content_type": row.content_type},
           lambda v: f"{v['file_id']} sha256={v['sha256']} {v['size']} 字节")
 

@@ -20,13 +20,16 @@ if TYPE_CHECKING:
 
 
 def tick(now: datetime) -> timers_engine.Tick:
-    """Start the scheduled cases that are due, then fire due timers (their own reminders included)."""
-    from engine import schedules
+    """Start the scheduled cases that are due, then fire due timers (their own reminders included), then delete
+    uploads no case used that are older than the setting."""
+    from engine import files, schedules
     from engine import timers as timers_engine
 
     started, failed_starts = schedules.start_due(state.sessions, now)
     result = timers_engine.fire_due(state.sessions, now)
     result.started, result.failed_starts = started, failed_starts
+    with state.sessions() as session, session.begin():
+        result.cleaned_files = files.clean_unlinked(session, now)
     return result
 
 
@@ -52,12 +55,14 @@ def _tick_text(tick: timers_engine.Tick) -> str:
     lines += [f"已催办 {f['instance_id']} {f['task_name']}" for f in tick.reminded]
     lines += [f"失败 {f['instance_id']}: {f['error']} (稍后重试)" for f in tick.failed]
     lines += [f"跳过 {i} (另一 worker 正在处理)" for i in tick.skipped]
+    lines += [f"已删除 {tick.cleaned_files} 个超期未使用的上传文件"] if tick.cleaned_files else []
     return "\n".join(lines) or "没有到期的定时器"
 
 
 def _tick_json(tick: timers_engine.Tick) -> dict:
     return {"started": tick.started, "failed_starts": tick.failed_starts, "fired": tick.fired,
-            "reminded": tick.reminded, "failed": tick.failed, "skipped": tick.skipped}
+            "reminded": tick.reminded, "failed": tick.failed, "skipped": tick.skipped,
+            "cleaned_files": tick.cleaned_files}
 
 
 @click.group(help="定时器")

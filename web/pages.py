@@ -125,7 +125,7 @@ def _submitted(schema: dict, actor_name: str, db, now) -> dict:
     for key in forms.file_fields(schema):
         value = data.get(key)
         if isinstance(value, str) and value.startswith("files::"):  # form-js filepicker reference
-            data[key] = [files.store(db, upload.filename or "file", upload.read(), actor_name, now).id
+            data[key] = [files.upload(db, upload.filename or "file", upload.read(), actor_name, now).id
                          for upload in request.files.getlist(value)]
     return data
 

@@ -34,7 +34,7 @@ def test_clue_through_the_command_line(cli, tmp_path):
     # Sat 02-14 is a make-up workday and the last day: the unit is reminded at its start.
     assert cli("timers", "fire", "--now", "2026-02-14T23:00:00+08:00", "--json") == {
         "fired": [], "reminded": [{"instance_id": iid, "task_name": "transfer"}], "failed": [], "skipped": [],
-        "started": [], "failed_starts": []}
+        "started": [], "failed_starts": [], "cleaned_files": 0}
     fired = cli("timers", "fire", "--now", "2026-02-15T08:00:00+08:00", "--json")
     assert fired["fired"] == [{"instance_id": iid, "task_name": "transfer_deadline"}]
     history = cli("history", iid, "--json")
