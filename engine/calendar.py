@@ -12,8 +12,31 @@ from functools import cache
 import chinese_calendar
 
 from .clock import SHANGHAI
+from .errors import InvalidInput
 
 HOLIDAY, WORKDAY = "holiday", "workday"
+# Years a calendar or a deadline may concern, and the longest deadline: beyond them a count is a mistake
+# (and would run past the last date Python can hold).
+MIN_YEAR, MAX_YEAR = 1949, 2200
+MAX_DAYS = 3660
+
+
+class OutOfRange(InvalidInput, ValueError):
+    """A year or a number of days no deadline or calendar can concern."""
+
+
+def check_year(year: int, what: str = "年份") -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise OutOfRange(f"{what} {year} 超出范围 ({MIN_YEAR}–{MAX_YEAR})")
+    return year
+
+
+def _check_count(received: datetime, n: int, kind: str) -> None:
+    if n < 0:
+        raise OutOfRange(f"{kind}数不能为负数: {n}")
+    if n > MAX_DAYS:
+        raise OutOfRange(f"{kind}数 {n} 超出范围 (不超过 {MAX_DAYS})")
+    check_year(received.year, "起算时间的年份")
 
 
 @dataclass(frozen=True)
@@ -46,8 +69,7 @@ class WorkCalendar:
 
     def working_deadline(self, received: datetime, n: int) -> Deadline:
         """End of the n-th working day after the day of receipt (Civil Code art. 201; AL Law art. 82)."""
-        if n < 0:
-            raise ValueError(f"工作日数不能为负数: {n}")
+        _check_count(received, n, "工作日")
         day = received.astimezone(SHANGHAI).date()
         provisional = False
         counted = 0
@@ -61,8 +83,7 @@ class WorkCalendar:
     def calendar_deadline(self, received: datetime, n: int) -> Deadline:
         """n calendar days after receipt; a last day that is a holiday moves to the next working day
         (Civil Code art. 203)."""
-        if n < 0:
-            raise ValueError(f"自然日数不能为负数: {n}")
+        _check_count(received, n, "自然日")
         day = received.astimezone(SHANGHAI).date() + timedelta(days=n)
         working, provisional = self.is_workday(day)
         while not working:
@@ -73,6 +94,7 @@ class WorkCalendar:
 
     def end_of_date(self, day: date) -> datetime:
         """End of a day a person chose (an approved extension); a holiday moves it to the next working day."""
+        check_year(day.year, "日期的年份")
         while not self.is_workday(day)[0]:
             day += timedelta(days=1)
         return self.end_of(day)

@@ -100,10 +100,17 @@ def codes(session: Session, stored_settings: dict[str, str] | None = None) -> fr
     return found
 
 
+MAX_USERNAME, MAX_DISPLAY_NAME = 64, 200  # the columns' lengths
+
+
 def add_user(session: Session, username: str, display_name: str, organisation_code: str | None,
              roles: list[str], now: datetime, password_hash: str | None = None) -> User:
     if not username or not username.replace("_", "").replace("-", "").isalnum():
         raise InvalidInput(f"用户名 {username!r} 只能含字母、数字、下划线和连字符")
+    if len(username) > MAX_USERNAME:  # the column holds 64 (PostgreSQL would refuse the row)
+        raise InvalidInput(f"用户名 {username[:20]}… 过长 ({len(username)} 个字符，不超过 {MAX_USERNAME} 个)")
+    if len(display_name or "") > MAX_DISPLAY_NAME or any(ord(ch) < 0x20 for ch in display_name or ""):
+        raise InvalidInput(f"姓名 {(display_name or '')[:20]!r} 过长或含有控制字符 (不超过 {MAX_DISPLAY_NAME} 个字符)")
     # Besides the standard roles, a role may name a group that lanes without an organisation use.
     bad = [r for r in roles if not r or any(ch.isspace() for ch in r)]
     if bad:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import settings
-from .calendar import HOLIDAY, WORKDAY, WorkCalendar
+from .calendar import HOLIDAY, MAX_YEAR, MIN_YEAR, WORKDAY, WorkCalendar, check_year
 from .clock import SHANGHAI, local_iso
 from .errors import InvalidInput
 from .models import CalendarDay, CalendarRevision, CalendarYear
@@ -74,6 +74,9 @@ def parse_csv(content: bytes, filename: str) -> list[Row]:
             day = date.fromisoformat(day_text)
         except ValueError:
             problems.append(f"{where}: 日期 '{day_text}' 无效，应为 YYYY-MM-DD")
+            continue
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            problems.append(f"{where}: 日期 {day} 的年份超出范围 ({MIN_YEAR}–{MAX_YEAR})")
             continue
         if kind not in (HOLIDAY, WORKDAY):
             problems.append(f"{where}: 类型 '{kind}' 无效，应为 holiday (法定节假日) 或 workday (调休上班日)")
@@ -170,6 +173,7 @@ def at_revision(session: Session, token: str | None) -> WorkCalendar:
 
 def show(session: Session, year: int) -> dict:
     """One year's schedule as an administrator checks it against the notice."""
+    check_year(year)
     row = session.get(CalendarYear, year)
     days = session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
                                                      CalendarDay.day <= date(year, 12, 31))

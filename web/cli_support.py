@@ -49,12 +49,24 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def _check_arguments(kwargs: dict[str, Any]) -> None:
+    """Arguments arrive as the terminal wrote them: bytes that are not UTF-8 become lone surrogates, which
+    no database, hash or JSON output can take. Refuse them, and NUL, naming the argument."""
+    from engine import inputs
+
+    for name, value in kwargs.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str):
+                inputs.check_text(item, f"参数 {name}", lines=True)
+
+
 def command(func: Callable[..., Any]) -> Callable[..., Any]:
     """Map every expected failure to exit status 2 and a message naming what is wrong."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from sqlalchemy.exc import DBAPIError  # imported when a command runs, not for `zhunru --help`
 
         try:
+            _check_arguments(kwargs)
             return func(*args, **kwargs)
         except ZhunruError as exc:
             fail(str(exc))
@@ -68,10 +80,9 @@ def command(func: Callable[..., Any]) -> Callable[..., Any]:
 def json_arg(text: str | None, option: str) -> dict[str, Any]:
     if text is None:
         return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{option} 不是有效的 JSON: {exc.msg} (第 {exc.pos + 1} 个字符)") from exc
+    from engine import inputs
+
+    value = inputs.loads(text, f"{option} ")
     if not isinstance(value, dict):
         raise InvalidInput(f"{option} 必须是 JSON 对象")
     return value

@@ -97,3 +97,19 @@ def test_a_deadline_that_ends_a_day_reads_as_that_day_24_00():
     assert deadline_text("2026-03-20T16:00:00+00:00") == "2026-03-20 24:00"  # the same instant in UTC
     assert deadline_text("2026-03-20T17:30:00+08:00") == "2026-03-20 17:30"
     assert deadline_text(None) == ""
+
+
+def test_absurd_day_counts_and_years_are_refused_clearly():
+    from engine import holidays
+    from engine.errors import InvalidInput
+
+    for count in (calendar.working_deadline, calendar.calendar_deadline):
+        with pytest.raises(InvalidInput, match="超出范围"):
+            count(at("2026-02-13 09:00"), 10**9)
+        with pytest.raises(InvalidInput, match="超出范围"):
+            count(datetime(9999, 12, 30, tzinfo=UTC), 5)
+    with pytest.raises(InvalidInput, match="超出范围"):
+        calendar.current().end_of_date(date(9999, 12, 31))
+    with pytest.raises(InvalidInput, match="年份超出范围"):
+        holidays.parse_csv(b"date,kind,name\n9999-12-31,holiday,x\n", "h.csv")
+    assert calendar.working_deadline(at("2026-02-13 09:00"), calendar.MAX_DAYS).due_at.year < calendar.MAX_YEAR
