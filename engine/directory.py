@@ -2,12 +2,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import settings
 from .errors import Conflict, InvalidInput, NotFound
-from .models import Organisation, User
+from .models import ApiToken, Organisation, User
 
 ROLES = {"handler": "经办人", "leader": "负责人", "admin": "管理员", "process_admin": "流程管理员", "auditor": "审计员",
          "platform": "平台接口"}
@@ -134,8 +134,36 @@ def users(session: Session) -> list[dict]:
     rows = session.execute(
         select(User, Organisation.code).outerjoin(Organisation, User.organisation_id == Organisation.id)
         .order_by(User.username))
-    return [{"username": u.username, "display_name": u.display_name, "organisation": code, "roles": u.roles}
-            for u, code in rows]
+    return [{"username": u.username, "display_name": u.display_name, "organisation": code, "roles": u.roles,
+             "disabled": u.disabled_at is not None} for u, code in rows]
+
+
+def user_row(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def end_sessions(session: Session, username: str, now: datetime) -> User:
+    """End every session and every API token of the user at once: sign-out, a new password, disabling and
+    revocation all come here. Sessions carry the epoch they began with; tokens are marked revoked."""
+    user = user_row(session, username)
+    user.session_epoch = User.session_epoch + 1  # in SQL: two processes ending sessions both count
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    session.flush()
+    return user
+
+
+def disable(session: Session, username: str, now: datetime) -> None:
+    """The user can no longer sign in or use a token; their history and tasks stay."""
+    end_sessions(session, username, now).disabled_at = now
+
+
+def enable(session: Session, username: str) -> None:
+    """Sign-in with the password works again; ended sessions and tokens stay ended."""
+    user_row(session, username).disabled_at = None
 
 
 def subtree(session: Session, code: str) -> frozenset[str]:

@@ -58,6 +58,10 @@ class User(Base):
     roles: Mapped[list[Any]] = mapped_column(default=list)
     password_hash: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
+    # Raised by sign-out, a password change, disabling and token revocation: every session of the user
+    # carries the value it began with and ends when they differ (engine/credentials.py).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    disabled_at: Mapped[datetime | None]
 
 
 class Definition(Base):
@@ -321,6 +325,19 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None on tokens issued before expiry: created_at + the setting
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one typed account name or one address within a window, and the lock they earned;
+    in the database, so every web process counts alike (engine/signin.py)."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "account:<name>" | "address:<ip>"
+    failures: Mapped[int]
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]
 
 
 class AuditCheckpoint(Base):

@@ -40,6 +40,28 @@ def _positive(most: float, integral: bool = False) -> Callable[[str], str]:
     return clean
 
 
+def _count(most: int) -> Callable[[str], str]:
+    def clean(value: str) -> str:
+        if not value.strip().isdigit() or int(value) > most:
+            raise InvalidInput(f"'{value}' 无效，应为 0 到 {most} 之间的整数")
+        return str(int(value))
+    return clean
+
+
+_YES, _NO = ("是", "true", "yes", "on", "1"), ("否", "false", "no", "off", "0")
+
+
+def _yes_no(value: str) -> str:
+    word = value.strip().lower()
+    if word not in _YES + _NO:
+        raise InvalidInput(f"'{value}' 无效，应为 是 或 否")
+    return "是" if word in _YES else "否"
+
+
+def is_yes(value: str) -> bool:
+    return value == "是"
+
+
 @dataclass(frozen=True)
 class Known:
     default: str
@@ -78,6 +100,14 @@ KNOWN: dict[str, Known] = {
     # Evidence cannot be borrowed (engine/files.py): uploads no case uses yet are their uploader's alone, few, brief.
     "upload_unlinked_max": Known("50", "每个用户上传后尚未在表单中使用的文件数上限", _positive(10000, True)),
     "upload_unlinked_days": Known("7", "上传后未在任何表单中使用的文件保留天数 (自然日)，过期由定时任务删除", _days),
+    # 等保 2.0 (GB/T 22239-2019 8.1.4.1): limit failed sign-ins, end sessions, protect what travels.
+    "login_lockout_count": Known("5", "同一账户连续登录失败多少次后锁定 (次)", _positive(100, True)),
+    "login_address_lockout_count": Known("20", "同一来源地址登录失败多少次后锁定该地址 (次)", _positive(1000, True)),
+    "login_lockout_minutes": Known("15", "登录失败的计数时段与锁定时长 (分钟)", _positive(1440, True)),
+    "token_lifetime_days": Known("90", "API 令牌自签发起的有效期 (自然日)", _days),
+    "session_cookie_secure": Known("否", "会话 Cookie 只经 HTTPS 发送 (Secure；是/否；重启服务后生效)", _yes_no),
+    "trusted_proxies": Known("0", "信任的反向代理层数：据其 X-Forwarded-For/Proto/Host 头取用户地址与协议 "
+                             "(0 为不信任；重启服务后生效)", _count(5)),
 }
 CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
 DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is added

@@ -7,7 +7,10 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import DBAPIError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine import settings
 from engine.clock import deadline_text
 from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
@@ -32,6 +35,25 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+# Scripts, styles and fonts only from this site (bpmn-js, dmn-js, form-js are served from node_modules under
+# /vendor); the pages' <script type="application/json"> blocks are data, not scripts. The modellers and form-js
+# set style attributes and add <style> elements at run time, and draw icons from data: URIs.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+                           "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
+
+
+def _stored_settings(sessions) -> dict[str, str]:
+    """The settings a server takes at start; the defaults before `zhunru init` has made the tables."""
+    try:
+        with sessions() as db:
+            return settings.values(db)
+    except DBAPIError:
+        return {key: known.default for key, known in settings.KNOWN.items()}
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=8), SESSION_COOKIE_HTTPONLY=True,
@@ -42,6 +64,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = os.environ.get("ZHUNRU_SECRET_KEY") or _secret_key(app.instance_path)
     if "SESSIONS" not in app.config:
         app.config["SESSIONS"] = make_sessionmaker(make_engine(app.config.get("DATABASE_URL")))
+    stored = _stored_settings(app.config["SESSIONS"])
+    if "SESSION_COOKIE_SECURE" not in (config or {}):
+        app.config["SESSION_COOKIE_SECURE"] = settings.is_yes(stored["session_cookie_secure"])
+    proxies = int(stored["trusted_proxies"])
+    if proxies:  # behind that many proxies: the client's address and scheme are the ones they forward
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     app.url_map.converters["int"] = safety.BoundedInt  # before any route is added
     csrf = CSRFProtect(app)
@@ -68,6 +96,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def refuse_unreadable():
         # NUL (PostgreSQL cannot hold it), CR/LF and unreadable JSON bodies, up front (web/safety.py).
         safety.check_request(request)
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.errorhandler(ZhunruError)
     def zhunru_error(exc: ZhunruError):

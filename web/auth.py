@@ -5,7 +5,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from engine import credentials, directory
+from engine import credentials, directory, signin
+from engine.clock import system_now
 from engine.directory import Actor
 
 from .db import transaction
@@ -21,9 +22,19 @@ def current_actor() -> Actor | None:
         username = session.get("username")
         g.actor = None
         if username:
-            with transaction() as db:
-                g.actor = directory.actor_or_none(db, username)
+            with transaction() as db:  # ended sessions (sign-out elsewhere, new password, disabled) end here
+                g.actor = credentials.session_actor(db, username, session.get("epoch"))
+            if g.actor is None:
+                _forget_user()
     return g.actor
+
+
+def _forget_user() -> None:
+    """A fresh session keeping only the language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,27 +57,32 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         with transaction() as db:
-            actor = credentials.check_password(db, username, request.form.get("password", ""))
+            outcome = signin.attempt(db, username, request.form.get("password", ""), request.remote_addr,
+                                     system_now())
+        actor = outcome.actor
+        if outcome.locked_minutes:
+            current_app.logger.warning("sign-in refused, locked: %r from %s", username[:64], request.remote_addr)
+            return render_template("login.html", error=text("login_locked", minutes=outcome.locked_minutes)), 429
         if actor is not None and actor.is_platform:
             error = text("platform_login")
             return render_template("login.html", error=error), 403
         if actor is not None:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at sign-in
-            session.update(username=actor.username, **({"lang": lang} if lang else {}))
+            _forget_user()  # a fresh session at sign-in
+            session.update(username=actor.username, epoch=outcome.epoch)
             session.permanent = True
             return redirect(safe_next(request.args.get("next")))
         error = text("bad_login")
-        current_app.logger.info("failed sign-in for %r", username)
+        current_app.logger.info("failed sign-in for %r", username[:64])
     return render_template("login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    actor = current_actor()
+    if actor is not None:  # signing out ends every session and token of the user, not only this one
+        with transaction() as db:
+            directory.end_sessions(db, actor.username, system_now())
+    _forget_user()
     return redirect(url_for("auth.login"))
 
 

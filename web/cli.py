@@ -253,7 +253,8 @@ def user_list(as_json: bool) -> None:
     with transaction() as session:
         rows = directory.users(session)
     emit(as_json, rows, lambda rs: "\n".join(
-        f"{r['username']:<28} {r['organisation'] or '-':<26} {','.join(r['roles'])}" for r in rs))
+        f"{r['username']:<28} {r['organisation'] or '-':<26} {','.join(r['roles'])}"
+        + ("  (已停用)" if r["disabled"] else "") for r in rs))
 
 
 @user.command("add", help="添加用户")
@@ -282,21 +283,68 @@ def user_passwd(username: str) -> None:
         password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    with transaction() as session:
-        credentials.set_password(session, username, password)
-    click.echo(f"已设置 {username} 的密码")
-
-
-@user.command("token", help="为用户生成 API 令牌 (只显示一次)")
-@click.argument("username")
-@command
-def user_token(username: str) -> None:
-    from engine import credentials
     from engine.clock import system_now
 
     with transaction() as session:
-        token = credentials.issue_token(session, username, system_now())
-    click.echo(token)
+        credentials.set_password(session, username, password, system_now())
+    click.echo(f"已设置 {username} 的密码 (其全部会话与 API 令牌已失效)")
+
+
+@user.command("token", help="为用户生成 API 令牌 (只显示一次；有效期见设置 token_lifetime_days)")
+@click.argument("username")
+@click.option("--revoke", is_flag=True, help="吊销该用户的全部令牌，并结束其全部会话")
+@click.option("--list", "listing", is_flag=True, help="列出该用户的令牌：签发、到期与最近使用时间")
+@click.option("--json", "as_json", is_flag=True)
+@command
+def user_token(username: str, revoke: bool, listing: bool, as_json: bool) -> None:
+    from engine import access_log, credentials
+    from engine.clock import system_now
+
+    now = system_now()
+    with transaction() as session:
+        if revoke:
+            credentials.revoke_tokens(session, username, now)
+            access_log.record(session, "admin", "token_revoked", username, now)
+        if revoke or listing:
+            rows = credentials.tokens(session, username, now)
+        else:
+            token = credentials.issue_token(session, username, now)
+    if not (revoke or listing):
+        click.echo(token)
+        return
+    if revoke:
+        click.echo(f"已吊销 {username} 的全部 API 令牌并结束其全部会话", err=as_json)
+    emit(as_json, rows, lambda rs: "\n".join(
+        f"#{r['id']:<5} {r['state']}  签发 {r['created_at'][:16].replace('T', ' ')}  "
+        f"到期 {r['expires_at'][:16].replace('T', ' ')}  "
+        f"最近使用 {(r['last_used_at'] or '从未使用')[:16].replace('T', ' ')}" for r in rs) or "(无令牌)")
+
+
+@user.command("disable", help="停用用户：不能再登录或使用令牌，其全部会话与令牌立即失效")
+@click.argument("username")
+@command
+def user_disable(username: str) -> None:
+    from engine import access_log, directory
+    from engine.clock import system_now
+
+    now = system_now()
+    with transaction() as session:
+        directory.disable(session, username, now)
+        access_log.record(session, "admin", "user_disabled", username, now)
+    click.echo(f"已停用 {username}，其全部会话与 API 令牌已失效")
+
+
+@user.command("enable", help="重新启用已停用的用户 (可再以密码登录；原有令牌仍失效)")
+@click.argument("username")
+@command
+def user_enable(username: str) -> None:
+    from engine import access_log, directory
+    from engine.clock import system_now
+
+    with transaction() as session:
+        directory.enable(session, username)
+        access_log.record(session, "admin", "user_enabled", username, system_now())
+    click.echo(f"已启用 {username}")
 
 
 @main.group("file", help="证明材料文件")

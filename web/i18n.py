@@ -14,6 +14,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "platform_login": ("平台接口账号只能以 API 令牌调用接口，不能登录网页",
                        "A platform account uses the API with a token; it cannot sign in here"),
     "signed_out": ("已退出登录", "You have signed out"),
+    "login_locked": ("登录失败次数过多，已暂时锁定，请约 {minutes} 分钟后再试",
+                     "Too many failed sign-ins: locked for now, try again in about {minutes} minutes"),
     "mine": ("我的任务", "My tasks"), "organisation": ("本单位任务", "My organisation's tasks"),
     "process": ("流程", "Process"), "case": ("案件", "Case"), "step": ("环节", "Step"),
     "received": ("收到时间", "Received"), "due": ("截止时间", "Due"), "card": ("时限", "Deadline"),
