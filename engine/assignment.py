@@ -36,17 +36,42 @@ def resolve(definition: LoadedDefinition, lane: str | None, data: dict[str, Any]
     return Owner(None, role or lane, None)
 
 
+def read_only(actor: Actor) -> bool:
+    """Accounts that never hold, claim, complete or start anything: auditors (they read their jurisdiction)
+    and other systems' platform accounts (they only start what their roles name, see `may_start`)."""
+    return not actor.is_admin and (actor.is_platform or "auditor" in actor.roles)
+
+
 def may_act(task: HumanTask, actor: Actor) -> bool:
     """Admin, the assignee, or a member of the owning organisation (and group, when one is set)."""
     if actor.is_admin:
         return True
-    if actor.is_platform:
+    if read_only(actor):
         return False
     if task.assignee is not None:
         return task.assignee == actor.username
     if task.organisation is not None:
         return task.organisation == actor.organisation and (
             task.group_name is None or task.group_name in actor.roles)
+    return task.group_name is not None and task.group_name in actor.roles
+
+
+def may_hold(task: HumanTask, actor: Actor) -> bool:
+    """Whether the task may be given to this user: a member of its organisation (and group) who can act."""
+    return (not read_only(actor) and actor.organisation == task.organisation
+            and (task.group_name is None or task.group_name in actor.roles))
+
+
+def concerns(task: HumanTask, actor: Actor) -> bool:
+    """Whether the actor may know of the task at all: its holder, a member of its organisation (which sees
+    its pool and what colleagues hold) or of its group, an administrator. To anyone else it answers as a
+    task that does not exist."""
+    if actor.is_admin or task.assignee == actor.username:
+        return True
+    if actor.is_platform:
+        return False
+    if task.organisation is not None:
+        return task.organisation == actor.organisation
     return task.group_name is not None and task.group_name in actor.roles
 
 
@@ -60,7 +85,7 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     """The SQL form of `may_act`, for task lists."""
     if actor.is_admin:
         return true()
-    if actor.is_platform:
+    if read_only(actor):
         return false()
     group_ok = or_(HumanTask.group_name.is_(None), HumanTask.group_name.in_(actor.roles or ("",)))
     org_clause = (and_(HumanTask.assignee.is_(None), HumanTask.organisation == actor.organisation, group_ok)
@@ -103,5 +128,9 @@ def starters(definition: LoadedDefinition, known_organisations: AbstractSet[str]
 
 
 def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: AbstractSet[str]) -> bool:
+    if actor.is_admin:
+        return True
+    if "auditor" in actor.roles:
+        return False
     allowed = starters(definition, known_organisations)
-    return actor.is_admin or allowed is None or actor.organisation in allowed
+    return allowed is None or actor.organisation in allowed

@@ -3,17 +3,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from . import access, assignment, directory, history
+from . import access, assignment, directory, history, task_rows
 from .directory import Actor
-from .errors import Conflict, InvalidInput, NotEntitled, NotFound
+from .errors import Conflict, InvalidInput, NotEntitled
 from .models import HumanTask, Instance
 
 
-def _task(session: Session, task_id: str) -> tuple[HumanTask, Instance]:
-    task = session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"任务 {task_id} 不存在或已办结")
-    instance = session.get(Instance, task.instance_id, with_for_update=True)
+def _task(session: Session, task_id: str, actor: Actor) -> tuple[HumanTask, Instance]:
+    """The task read after its case is locked (task_rows); another organisation's task answers as a missing one."""
+    task, instance = task_rows.locked_task(session, task_id)
+    task_rows.require_known(session, task, actor)
     return task, instance
 
 
@@ -26,11 +25,11 @@ def _record(session: Session, instance: Instance, kind: str, actor: Actor, now: 
 
 def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> HumanTask:
     """Take an unclaimed task of one's organisation (or group) as one's own."""
-    task, instance = _task(session, task_id)
+    task, instance = _task(session, task_id, actor)
     if task.assignee == actor.username:
         raise Conflict(f"任务 {task_id} 已由你认领")
-    if task.assignee is not None:
-        raise Conflict(f"任务 {task_id} 已由 {task.assignee} 认领")
+    if task.assignee is not None:  # never who holds it
+        raise Conflict(f"任务 {task_id} 已被认领")
     if not assignment.may_act(task, actor):
         raise NotEntitled(f"用户 {actor.username} 无权认领任务 {task_id}")
     task.assignee = actor.username
@@ -40,7 +39,7 @@ def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> HumanT
 
 def release(session: Session, task_id: str, actor: Actor, now: datetime) -> HumanTask:
     """Give a claimed task back to the organisation's pool (its holder, or a leader of the organisation)."""
-    task, instance = _task(session, task_id)
+    task, instance = _task(session, task_id, actor)
     if task.assignee is None:
         raise Conflict(f"任务 {task_id} 未被认领")
     if task.assignee != actor.username and not assignment.leads(actor, task):
@@ -54,12 +53,11 @@ def release(session: Session, task_id: str, actor: Actor, now: datetime) -> Huma
 
 def reassign(session: Session, task_id: str, username: str, actor: Actor, now: datetime) -> HumanTask:
     """A leader gives an organisation's task to one of its members."""
-    task, instance = _task(session, task_id)
+    task, instance = _task(session, task_id, actor)
     if not assignment.leads(actor, task):
         raise NotEntitled(f"只有本单位负责人可以改派任务 {task_id}")
     target = directory.actor_or_none(session, username)
-    if target is None or target.organisation != task.organisation or (
-            task.group_name is not None and task.group_name not in target.roles):
+    if target is None or not assignment.may_hold(task, target):
         raise InvalidInput(f"用户 {username} 不是办理该任务的单位成员")
     previous, task.assignee = task.assignee, username
     _record(session, instance, "task_reassigned", actor, now, task, {"previous": previous, "assignee": username})

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from marshmallow import ValidationError
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from handlers import registry
@@ -29,6 +29,7 @@ from . import (
     projections,
     serialization,
     settings,
+    task_rows,
     versions,
     workflow_cache,
 )
@@ -37,7 +38,7 @@ from .clock import local_iso, running_at
 from .directory import Actor
 from .errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
 from .handler_context import HandlerContext
-from .models import Definition, FormDefinition, HumanTask, Instance, Notification, Timer
+from .models import FormDefinition, HumanTask, Instance, Notification, Timer
 from .sandbox import ZhunruScriptEngine, check_data, describe_failure, original_error
 
 
@@ -210,15 +211,7 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 # Built once: a statement built per call costs more than running it, and every command runs it.
-_TASKS, _FORMS = HumanTask.__table__, FormDefinition.__table__
-# A task row with its form's schema, then its instance locked (one round trip).
-_TASK_FORM_AND_LOCK = (
-    select(*_TASKS.columns, _FORMS.c.schema, *instance_rows.LOCKED)
-    .join(instance_rows.TABLE, instance_rows.TABLE.c.id == _TASKS.c.instance_id)
-    .join(Definition, Definition.id == instance_rows.TABLE.c.definition_id)
-    .outerjoin(_FORMS, and_(_FORMS.c.form_key == _TASKS.c.form_key, _FORMS.c.version == _TASKS.c.form_version))
-    .where(_TASKS.c.id == bindparam("task_id")).with_for_update(of=instance_rows.TABLE))
-_TaskRow = NamedTuple("_TaskRow", [(column.key, Any) for column in _TASKS.columns])
+_FORMS = FormDefinition.__table__
 
 
 def _lock_instance(session: Session, instance_id: str) -> tuple[Instance, str]:
@@ -320,16 +313,12 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
                   now: datetime) -> Instance:
     """Complete a ready user task with validated form data, then run the engine until it waits."""
     check_data(data, "任务数据")
-    found = direct.rows(session, _TASK_FORM_AND_LOCK, {"task_id": task_id})
-    if not found:
-        raise NotFound(f"任务 {task_id} 不存在或已办结")
-    width = len(_TaskRow._fields)
-    human, schema = _TaskRow(*found[0][:width]), found[0][width]
+    human, schema, instance, digest = task_rows.locked(session, task_id)  # the case locked, then the task read
+    task_rows.require_known(session, human, actor)
     if not assignment.may_act(human, actor):
         raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
     if schema is None and human.form_version is None:
         schema = form_schema(session, human.form_key)
-    instance, digest = instance_rows.attach_locked(session, found[0][width + 1:])
     run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))

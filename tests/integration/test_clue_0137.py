@@ -2,7 +2,7 @@
 import pytest
 
 from engine import directory, runtime
-from engine.errors import Conflict, FormInvalid, NotEntitled
+from engine.errors import Conflict, FormInvalid, NotFound
 from tests.conftest import at
 from tests.driver import Case, snapshot, upload
 
@@ -183,7 +183,7 @@ def test_overdue_verification_names_the_competent_unit(sessions):
 def test_another_unit_cannot_act_on_the_clue(sessions):
     case = received_and_transferred(sessions)
     before = snapshot(sessions)
-    with pytest.raises(NotEntitled):
+    with pytest.raises(NotFound):  # another unit's task, in a case it is no party to: as if it did not exist
         case.complete("verify", "city_housing", at("2026-02-24 10:00"), VERIFY_YES)
     with sessions() as s:
         visible = {t["task_name"] for t in runtime_tasks(s, "city_housing")}
