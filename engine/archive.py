@@ -3,7 +3,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from handlers import vocabulary
@@ -63,13 +63,16 @@ def choices(session: Session, limit: int) -> list[dict[str, str]]:
 
 
 def catalogue(session: Session, text: str | None = None, category: str | None = None, year: int | None = None,
-              importance: str | None = None) -> list[dict[str, Any]]:
-    """The archive catalogue (档案目录), newest first, searchable by number, title and summary."""
+              importance: str | None = None, visible: ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+    """The archive catalogue (档案目录), newest first, searchable by number, title and summary (the words as
+    written: `%` and `_` are themselves). `visible` (access.visible) keeps the entries whose case the reader
+    may see: a title and its facts are the case's."""
     query = select(ArchiveEntry)
     if text:
-        like = f"%{text}%"
-        query = query.where(or_(ArchiveEntry.archive_no.like(like), ArchiveEntry.title.like(like),
-                                ArchiveEntry.summary.like(like)))
+        query = query.where(or_(*(column.contains(text, autoescape=True) for column in (
+            ArchiveEntry.archive_no, ArchiveEntry.title, ArchiveEntry.summary))))
+    if visible is not None:
+        query = query.join(Instance, Instance.id == ArchiveEntry.instance_id).where(visible)
     if category:
         query = query.where(ArchiveEntry.category == category)
     if year:

@@ -130,7 +130,17 @@ def starters(definition: LoadedDefinition, known_organisations: AbstractSet[str]
 def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: AbstractSet[str]) -> bool:
     if actor.is_admin:
         return True
-    if "auditor" in actor.roles:
-        return False
+    if "auditor" in actor.roles or (actor.is_platform and definition.process_id not in actor.roles):
+        return False  # an auditor starts nothing; a platform account only the processes its roles name
     allowed = starters(definition, known_organisations)
     return allowed is None or actor.organisation in allowed
+
+
+def starter_variable(definition: LoadedDefinition) -> str | None:
+    """The variable naming the organisation of the lane a process starts in, when one does: the starter's own
+    organisation, whatever a start form says."""
+    for spec in definition.spec.start.outputs:
+        rule = definition.lanes.get(spec.lane) if getattr(spec, "lane", None) else None
+        if rule and rule.organisation_variable:
+            return rule.organisation_variable
+    return None

@@ -234,5 +234,5 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
         add_user(session, "process_owner", "市发展改革委流程管理员", "city_ndrc", ["process_admin"], now, password_hash)
     if session.scalars(select(User).where(User.username == "hotline_12345")).first() is None:
         # The 12345 platform's account: it enters complaints into the county NDRC's ledger through the API.
-        add_user(session, "hotline_12345", "12345热线平台接口", "county_ndrc", ["platform"], now)
+        add_user(session, "hotline_12345", "12345热线平台接口", "county_ndrc", ["platform", "complaint"], now)
     return created

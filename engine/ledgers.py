@@ -68,8 +68,8 @@ def items(session: Session, ledger: str, organisation: str | None = None, status
     if status:
         query = query.where(LedgerItem.status == status)
     if text:
-        like = f"%{text}%"
-        query = query.where(or_(LedgerItem.title.like(like), LedgerItem.source.like(like)))
+        query = query.where(or_(LedgerItem.title.contains(text, autoescape=True),  # `%` and `_` as written
+                                LedgerItem.source.contains(text, autoescape=True)))
     if visible is not None:
         query = query.join(Instance, Instance.id == LedgerItem.instance_id).where(visible)
     rows = session.scalars(query.order_by(LedgerItem.opened_at, LedgerItem.id))

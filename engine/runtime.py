@@ -231,6 +231,9 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     stored = settings.values(session)
     if not assignment.may_start(definition, actor, directory.codes(session, stored)):
         raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
+    variable = assignment.starter_variable(definition)
+    if variable and actor.organisation:  # the lane the case starts in is the starter's organisation
+        data = {**data, variable: actor.organisation}
     return _start(session, row, definition, data, actor.username, now, stored_settings=stored)
 
 

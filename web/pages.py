@@ -17,10 +17,11 @@ from engine import (
     projections,
     queries,
     runtime,
+    task_rows,
     versions,
 )
 from engine.clock import system_now
-from engine.errors import InvalidInput, NotEntitled
+from engine.errors import InvalidInput, NotEntitled, NotFound
 from engine.models import Definition, HumanTask, Instance, Timer
 
 from .auth import current_actor, login_required, safe_next
@@ -148,7 +149,10 @@ def complete(task_id: str):
     now = system_now()
     with transaction() as db:
         human = db.get(HumanTask, task_id)
-        if human is None or not assignment.may_act(human, actor):
+        if human is None:  # as another organisation's task answers (task_rows.require_known)
+            raise NotFound(f"任务 {task_id} 不存在或已办结")
+        task_rows.require_known(db, human, actor)
+        if not assignment.may_act(human, actor):
             raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
         data = _submitted(runtime.form_schema(db, human.form_key, human.form_version) or {}, actor.username, db, now)
         instance = runtime.complete_task(db, task_id, data, actor, now)

@@ -59,8 +59,9 @@ def archive_page():
     filters = {key: (request.args.get(key) or "").strip() or None for key in ("text", "category", "importance")}
     year = request.args.get("year", "").strip()
     with transaction() as db:
-        entries = archive.catalogue(db, filters["text"], filters["category"], _year(year),
-                                    filters["importance"])
+        actor = current_actor()
+        entries = archive.catalogue(db, filters["text"], filters["category"], _year(year), filters["importance"],
+                                    access.visible(actor, access.jurisdiction(db, actor)))
         names = directory.names(db)
     return render_template("archive.html", entries=entries, filters=filters, year=year, names=names,
                            categories=archive.CATEGORIES, importance=archive.IMPORTANCE)

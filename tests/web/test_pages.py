@@ -94,7 +94,11 @@ def test_another_unit_cannot_see_the_task_the_case_or_its_files(sessions, client
     token = csrf_of(client.get("/tasks").get_data(as_text=True))
     answer = client.post(f"/tasks/{task_id}/complete", headers={"X-CSRFToken": token, "Accept": "application/json"},
                          data={"data": "{}"})
-    assert answer.status_code == 403
+    missing = client.post("/tasks/no-such-task/complete", data={"data": "{}"},
+                          headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert answer.status_code == missing.status_code == 404  # another unit's task answers as a missing one
+    for action in ("claim", "release"):
+        assert client.post(f"/tasks/{task_id}/{action}", data={"csrf_token": token}).status_code == 404
 
     client.post("/logout", data={"csrf_token": token})
     sign_in(client, "county_gov")  # the competent unit took part: it sees the case and the evidence
