@@ -205,7 +205,7 @@ def authenticate():
     with transaction() as db:
         g.api_actor = credentials.actor_for_token(db, token.strip(), system_now())
     if g.api_actor is None:
-        abort(401, message="令牌无效")
+        abort(401, message="令牌无效、已过期或已吊销 (zhunru user token --list 查看)")
 
 
 @blp.route("/processes")
