@@ -305,7 +305,8 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             problems.append(Problem(filename, None, f"不是有效的 JSON: {exc}"))
             continue
-        problems += [Problem(filename, where, msg) for where, msg in forms.check_schema(schema)]
+        schema, unknown = forms.with_vocabularies(schema, registry.vocabularies())
+        problems += [Problem(filename, where, msg) for where, msg in unknown + forms.check_schema(schema)]
         new_forms[form_key_of(filename)] = (content, schema)
     form_keys = set(new_forms) | set(session.scalars(select(FormDefinition.form_key).distinct()))
 
@@ -347,7 +348,9 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         session, new_decisions, actor, now,
         lambda key, latest: _refuse_stale("决策表", key, latest, (expected or {}).get(key)))]
     for key, (content, schema) in new_forms.items():
-        digest = sha256(content)
+        # A form that takes options from shared code lists is a new version when a list changes.
+        digest = sha256(content if b'"vocabulary"' not in content else
+                        json.dumps(schema, ensure_ascii=False, sort_keys=True).encode())
         latest = _latest(session, FormDefinition, FormDefinition.form_key, key)
         _refuse_stale("表单", key, latest, (expected or {}).get(key))
         if latest is not None and latest.sha256 == digest:
