@@ -11,11 +11,12 @@ import hmac
 import json
 import os
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
@@ -72,6 +73,21 @@ def write(session: Session, actor: str, now: datetime) -> dict[str, Any]:
                                 prev_hash=entry["prev_hash"], hash=entry["hash"]))
     session.flush()
     return entry
+
+
+def write_if_due(session: Session, now: datetime, every: timedelta) -> dict[str, Any] | None:
+    """The worker's periodic checkpoint: written when a key is set and the newest is older than `every`; of
+    several workers ticking at once, one writes it (the others find its number taken)."""
+    if key(required=False) is None:
+        return None
+    newest = session.scalar(select(func.max(AuditCheckpoint.created_at)))
+    if newest is not None and newest > now - every:
+        return None
+    try:
+        with session.begin_nested():
+            return write(session, "system", now)
+    except IntegrityError:
+        return None
 
 
 def to_jsonl(found: list[dict[str, Any]]) -> str:

@@ -99,6 +99,8 @@ KNOWN: dict[str, Known] = {
     "definition_max_mb": Known("2", "部署的流程图或表单文件大小上限 (MB)", _positive(64)),
     # Evidence cannot be borrowed (engine/files.py): uploads no case uses yet are their uploader's alone, few, brief.
     "upload_unlinked_max": Known("50", "每个用户上传后尚未在表单中使用的文件数上限", _positive(10000, True)),
+    # L§13(六), issue 19: the chain heads are signed periodically, so a recomputed chain or a deleted case shows.
+    "audit_checkpoint_days": Known("1", "定时任务写入审计签名检查点的间隔 (自然日；需设置审计签名密钥)", _days),
     "upload_unlinked_days": Known("7", "上传后未在任何表单中使用的文件保留天数 (自然日)，过期由定时任务删除", _days),
     # 等保 2.0 (GB/T 22239-2019 8.1.4.1): limit failed sign-ins, end sessions, protect what travels.
     "login_lockout_count": Known("5", "同一账户连续登录失败多少次后锁定 (次)", _positive(100, True)),

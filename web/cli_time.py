@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 def tick(now: datetime) -> timers_engine.Tick:
     """Start the scheduled cases that are due, then fire due timers (their own reminders included), then delete
-    uploads no case used that are older than the setting."""
-    from engine import files, schedules
+    uploads no case used that are older than the setting, and sign the chain heads when a checkpoint is due."""
+    from datetime import timedelta
+
+    from engine import checkpoints, files, schedules, settings
     from engine import timers as timers_engine
 
     started, failed_starts = schedules.start_due(state.sessions, now)
@@ -30,6 +32,8 @@ def tick(now: datetime) -> timers_engine.Tick:
     result.started, result.failed_starts = started, failed_starts
     with state.sessions() as session, session.begin():
         result.cleaned_files = files.clean_unlinked(session, now)
+        every = timedelta(days=int(settings.values(session)["audit_checkpoint_days"]))
+        checkpoints.write_if_due(session, now, every)
     return result
 
 

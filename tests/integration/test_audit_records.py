@@ -323,3 +323,24 @@ def test_timers_due_far_later_are_named_even_by_a_second(sessions):
         row = s.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.kind == "event")).one()
         row.due_at = row.due_at + timedelta(seconds=1)
     assert "到期时间被改为" in only_failure(sessions, case.id)
+
+
+def test_the_worker_signs_the_chain_heads_once_a_day_when_a_key_is_set(sessions, db_url):
+    waiting_clue(sessions)
+    env = {**os.environ, "ZHUNRU_DATABASE_URL": db_url}
+    env.pop(checkpoints.KEY_ENV, None)
+    env.pop(checkpoints.KEY_FILE_ENV, None)
+
+    def tick(now, **extra):
+        done = subprocess.run([ZHUNRU, "timers", "fire", "--now", now, "--json"], cwd=ROOT, env={**env, **extra},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        with sessions() as s:
+            return [e["created_at"] for e in checkpoints.entries(s)]
+
+    assert tick("2026-02-13T12:00:00+08:00") == []  # no key: nothing to sign with
+    first = tick("2026-02-13T12:00:00+08:00", ZHUNRU_AUDIT_KEY=KEY)
+    assert len(first) == 1
+    assert tick("2026-02-14T11:59:00+08:00", ZHUNRU_AUDIT_KEY=KEY) == first  # within the day setting
+    assert len(tick("2026-02-14T12:00:00+08:00", ZHUNRU_AUDIT_KEY=KEY)) == 2
+    assert verify(sessions)["failed"] == []
