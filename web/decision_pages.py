@@ -1,7 +1,7 @@
 """Process owners' decision tables (决策表): their versions, and the dmn-js editor with validation and deployment."""
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from engine import decisions, definitions
@@ -12,7 +12,6 @@ from engine.models import DecisionDefinition, Definition, Instance
 from . import owners
 from .auth import current_actor
 from .db import transaction
-from .safety import attachment
 
 bp = Blueprint("decisions", __name__)
 bp.before_request(owners.owners_only)
@@ -64,11 +63,8 @@ def new_decision():
 @bp.get("/decisions/<key>/v<int:version>.dmn")
 def decision_xml(key: str, version: int):
     with transaction() as db:
-        row = decisions.version_row(db, key, version)
-        xml = row.xml
-    response = Response(xml, mimetype="application/xml")
-    response.headers["Content-Disposition"] = attachment(f"{key}-v{version}.dmn")
-    return response
+        xml = decisions.version_row(db, key, version).xml
+    return owners.xml_download(xml, f"{key}-v{version}.dmn")
 
 
 @bp.get("/decisions/<key>/editor")

@@ -48,10 +48,14 @@ def process_list():
 @bp.get("/processes/<process_id>/v<int:version>.bpmn")
 def process_xml(process_id: str, version: int):
     with transaction() as db:
-        row = versions.version_row(db, process_id, version)
-        xml = row.xml
+        xml = versions.version_row(db, process_id, version).xml
+    return xml_download(xml, f"{process_id}-v{version}.bpmn")
+
+
+def xml_download(xml: str, filename: str) -> Response:
+    """A deployed version's XML as a file to save (a diagram or a decision table)."""
     response = Response(xml, mimetype="application/xml")
-    response.headers["Content-Disposition"] = attachment(f"{process_id}-v{version}.bpmn")
+    response.headers["Content-Disposition"] = attachment(filename)
     return response
 
 
