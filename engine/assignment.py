@@ -1,5 +1,5 @@
 """Who owns a task: a lane resolves to an organisation (or a group); no lanes, the starter."""
-from collections.abc import Set as AbstractSet
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ class Owner:
 
 
 def resolve(definition: LoadedDefinition, lane: str | None, data: dict[str, Any], starter: str,
-            known_organisations: AbstractSet[str]) -> Owner:
+            known_organisations: Mapping[str, str | None]) -> Owner:
     """A lane's organisation from its rule or name, else a group named like the lane."""
     if not definition.has_lanes or not lane:
         return Owner(None, None, starter)
@@ -98,13 +98,15 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
     )
 
 
-def starters(definition: LoadedDefinition, known_organisations: AbstractSet[str]) -> set[str] | None:
-    """The organisations whose members may start the process: those holding its start form or first user tasks.
-    None when anyone may (no lanes, or a first lane decided at run time)."""
+def starters(definition: LoadedDefinition, known_organisations: Mapping[str, str | None]) -> set[str] | None:
+    """The organisations whose members may start the process: those holding its start form or first user tasks
+    (for a lane decided at run time by function, every organisation with that function). None when anyone may
+    (no lanes, or a first lane decided at run time)."""
     if not definition.has_lanes:
         return None
     found: set[str] = set()
     seen: set[str] = set()
+    by_function = False  # such a lane admits no one when no organisation has the function
     stack = list(definition.spec.start.outputs)
     while stack:
         spec = stack.pop()
@@ -120,14 +122,18 @@ def starters(definition: LoadedDefinition, known_organisations: AbstractSet[str]
         rule = definition.lanes.get(spec.lane) if spec.lane else None
         if rule and rule.organisation:
             found.add(rule.organisation)
+        elif rule and rule.organisation_variable and rule.organisation_function:
+            by_function = True
+            found.update(code for code, function in known_organisations.items()
+                         if function == rule.organisation_function)
         elif spec.lane in known_organisations and not (rule and rule.organisation_variable):
             found.add(spec.lane)
         else:
             return None
-    return found or None
+    return found if found or by_function else None
 
 
-def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: AbstractSet[str]) -> bool:
+def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: Mapping[str, str | None]) -> bool:
     if actor.is_admin:
         return True
     if "auditor" in actor.roles or (actor.is_platform and definition.process_id not in actor.roles):

@@ -30,7 +30,7 @@ from .serialization import Specs
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-LANE_PROPERTIES = ("organisation", "organisationVariable", "role")
+LANE_PROPERTIES = ("organisation", "organisationVariable", "organisationFunction", "role")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ class LaneRule:
     organisation: str | None = None
     organisation_variable: str | None = None
     role: str | None = None
+    # With organisation_variable: the organisation must have this function (e.g. ndrc); a case starting in
+    # the lane may be started by any organisation that has it, which becomes the variable's value.
+    organisation_function: str | None = None
 
 
 @dataclass
@@ -96,7 +99,8 @@ def lane_rules(xml: bytes) -> dict[str, LaneRule]:
             "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
         name = lane.get("name") or lane.get("id")
         rules[name] = LaneRule(name, props.get("organisation") or None,
-                               props.get("organisationVariable") or None, props.get("role") or None)
+                               props.get("organisationVariable") or None, props.get("role") or None,
+                               props.get("organisationFunction") or None)
     return rules
 
 

@@ -1,6 +1,8 @@
 """Organisations and users: who belongs where and with which roles."""
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -46,6 +48,8 @@ class Actor:
 
 SYSTEM = Actor("system", None, ())
 
+KINDS = {"government": "人民政府", "department": "部门"}
+
 
 def actor(session: Session, username: str) -> Actor:
     """Look a user up; a name that is not a user is refused, never guessed."""
@@ -70,7 +74,19 @@ def organisation(session: Session, code: str) -> Organisation | None:
 
 
 def add_organisation(session: Session, code: str, name: str, kind: str, parent: str | None, now: datetime,
-                     actor: str = "admin") -> Organisation:
+                     actor: str = "admin", function: str | None = None,
+                     number_prefix: str | None = None) -> Organisation:
+    if not code or not code.replace("_", "").isalnum() or len(code) > 64:
+        raise InvalidInput(f"单位代码 {code!r} 只能含字母、数字和下划线 (不超过 64 个字符)")
+    if not name or len(name) > 200:
+        raise InvalidInput("单位名称不能为空，且不超过 200 个字符")
+    if kind not in KINDS:
+        raise InvalidInput(f"单位类型 {kind!r} 无效 (可选: {', '.join(f'{k} {v}' for k, v in KINDS.items())})")
+    if number_prefix is not None and not (number_prefix.isascii() and number_prefix.isalnum()
+                                          and len(number_prefix) <= 16):
+        raise InvalidInput(f"编号前缀 {number_prefix!r} 只能含字母和数字 (不超过 16 个字符)")
+    if number_prefix is not None and kind != "government":
+        raise InvalidInput("编号前缀属于地区，只能设在人民政府上")
     if organisation(session, code) is not None:
         raise Conflict(f"单位代码 {code} 已存在")
     parent_row = None
@@ -78,22 +94,24 @@ def add_organisation(session: Session, code: str, name: str, kind: str, parent: 
         parent_row = organisation(session, parent)
         if parent_row is None:
             raise NotFound(f"上级单位 {parent} 不存在")
-    org = Organisation(code=code, name=name, kind=kind, parent_id=parent_row.id if parent_row else None)
+    org = Organisation(code=code, name=name, kind=kind, parent_id=parent_row.id if parent_row else None,
+                       function=function or None, number_prefix=number_prefix or None)
     session.add(org)
     session.flush()
     settings.new_revision(session, settings.DIRECTORY_REVISION, actor, now)
     return org
 
 
-_codes: dict[str, frozenset[str]] = {}
+_codes: dict[str, Mapping[str, str | None]] = {}
 
 
-def codes(session: Session, stored_settings: dict[str, str] | None = None) -> frozenset[str]:
-    """Every organisation code; reread only when an organisation was added since (any process)."""
+def codes(session: Session, stored_settings: dict[str, str] | None = None) -> Mapping[str, str | None]:
+    """Every organisation code with its function; reread only when an organisation was added since (any
+    process)."""
     revision = (stored_settings or settings.values(session)).get(settings.DIRECTORY_REVISION)
     if revision and revision in _codes:
         return _codes[revision]
-    found = frozenset(session.scalars(select(Organisation.code)))
+    found = MappingProxyType(dict(session.execute(select(Organisation.code, Organisation.function)).all()))
     if revision:
         _codes.clear()
         _codes[revision] = found
@@ -194,34 +212,51 @@ def names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Organisation.code, Organisation.name).order_by(Organisation.id)).all())
 
 
-# (code, name, kind, parent): the Shanxi → Linfen → Xiangyuan tree of the source documents.
+# (code, name, kind, parent, function, number prefix): the two places of the source documents, 临汾市 with
+# some of its counties and districts, and 襄垣县 of 长治市, both under 山西省.
 DEMO_ORGANISATIONS = [
-    ("province_gov", "山西省人民政府", "government", None),
-    ("province_ndrc", "山西省发展和改革委员会", "department", "province_gov"),
-    ("city_gov", "临汾市人民政府", "government", "province_gov"),
-    ("city_ndrc", "临汾市发展和改革委员会", "department", "city_gov"),
-    ("city_market_regulation", "临汾市市场监督管理局", "department", "city_gov"),
-    ("city_approval_bureau", "临汾市行政审批服务管理局", "department", "city_gov"),
-    ("city_housing", "临汾市住房和城乡建设局", "department", "city_gov"),
-    ("city_justice", "临汾市司法局", "department", "city_gov"),
-    ("county_gov", "襄垣县人民政府", "government", "city_gov"),
-    ("county_ndrc", "襄垣县发展改革和科学技术局", "department", "county_gov"),
-    ("county_approval_bureau", "襄垣县行政审批服务管理局", "department", "county_gov"),
-    ("county_market_regulation", "襄垣县市场监督管理局", "department", "county_gov"),
-    ("county_justice", "襄垣县司法局", "department", "county_gov"),
-    ("county_housing", "襄垣县住房和城乡建设管理局", "department", "county_gov"),
-    ("county_transport", "襄垣县交通运输局", "department", "county_gov"),
+    ("province_gov", "山西省人民政府", "government", None, None, "SX"),
+    ("province_ndrc", "山西省发展和改革委员会", "department", "province_gov", "ndrc", None),
+    ("city_gov", "临汾市人民政府", "government", "province_gov", None, "LF"),
+    ("city_ndrc", "临汾市发展和改革委员会", "department", "city_gov", "ndrc", None),
+    ("city_market_regulation", "临汾市市场监督管理局", "department", "city_gov", "market_regulation", None),
+    ("city_approval_bureau", "临汾市行政审批服务管理局", "department", "city_gov", "approval", None),
+    ("city_housing", "临汾市住房和城乡建设局", "department", "city_gov", "housing", None),
+    ("city_justice", "临汾市司法局", "department", "city_gov", "justice", None),
+    ("yaodu_gov", "临汾市尧都区人民政府", "government", "city_gov", None, "YD"),
+    ("yaodu_ndrc", "临汾市尧都区发展和改革局", "department", "yaodu_gov", "ndrc", None),
+    ("yaodu_market_regulation", "临汾市尧都区市场监督管理局", "department", "yaodu_gov", "market_regulation", None),
+    ("houma_gov", "侯马市人民政府", "government", "city_gov", None, "HM"),
+    ("houma_ndrc", "侯马市发展和改革局", "department", "houma_gov", "ndrc", None),
+    ("hongtong_gov", "洪洞县人民政府", "government", "city_gov", None, "HT"),
+    ("hongtong_ndrc", "洪洞县发展和改革局", "department", "hongtong_gov", "ndrc", None),
+    ("changzhi_gov", "长治市人民政府", "government", "province_gov", None, "CZ"),
+    ("changzhi_ndrc", "长治市发展和改革委员会", "department", "changzhi_gov", "ndrc", None),
+    ("county_gov", "襄垣县人民政府", "government", "changzhi_gov", None, "XY"),
+    ("county_ndrc", "襄垣县发展改革和科学技术局", "department", "county_gov", "ndrc", None),
+    ("county_approval_bureau", "襄垣县行政审批服务管理局", "department", "county_gov", "approval", None),
+    ("county_market_regulation", "襄垣县市场监督管理局", "department", "county_gov", "market_regulation", None),
+    ("county_justice", "襄垣县司法局", "department", "county_gov", "justice", None),
+    ("county_housing", "襄垣县住房和城乡建设管理局", "department", "county_gov", "housing", None),
+    ("county_transport", "襄垣县交通运输局", "department", "county_gov", "transport", None),
 ]
 
 
 def load_demo(session: Session, now: datetime, password_hash: str | None = None) -> int:
     """The demo organisation tree; per organisation a leader named like its code and a handler
-    `<code>_clerk`; and `admin`. Idempotent."""
+    `<code>_clerk`; and `admin`. Idempotent: a database made from an older tree is brought in line with this
+    one (parents, functions, prefixes)."""
     created = 0
-    for code, name, kind, parent in DEMO_ORGANISATIONS:
-        if organisation(session, code) is None:
-            add_organisation(session, code, name, kind, parent, now)
+    for code, name, kind, parent, function, prefix in DEMO_ORGANISATIONS:
+        org = organisation(session, code)
+        if org is None:
+            add_organisation(session, code, name, kind, parent, now, function=function, number_prefix=prefix)
             created += 1
+        else:
+            parent_id = organisation(session, parent).id if parent else None
+            if (org.name, org.parent_id, org.function, org.number_prefix) != (name, parent_id, function, prefix):
+                org.name, org.parent_id, org.function, org.number_prefix = name, parent_id, function, prefix
+                settings.new_revision(session, settings.DIRECTORY_REVISION, "admin", now)
         for username, display, roles in ((code, f"{name}负责人", ["handler", "leader"]),
                                          (f"{code}_clerk", f"{name}经办人", ["handler"])):
             if session.scalars(select(User).where(User.username == username)).first() is None:
@@ -230,6 +265,8 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
         add_user(session, "admin", "系统管理员", None, ["admin"], now, password_hash)
     if session.scalars(select(User).where(User.username == "city_auditor")).first() is None:
         add_user(session, "city_auditor", "临汾市审计员", "city_gov", ["auditor"], now, password_hash)
+    if session.scalars(select(User).where(User.username == "county_auditor")).first() is None:
+        add_user(session, "county_auditor", "襄垣县审计员", "county_gov", ["auditor"], now, password_hash)
     if session.scalars(select(User).where(User.username == "process_owner")).first() is None:
         add_user(session, "process_owner", "市发展改革委流程管理员", "city_ndrc", ["process_admin"], now, password_hash)
     if session.scalars(select(User).where(User.username == "hotline_12345")).first() is None:

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
-from . import archive, credit, direct, directory, files, ledgers, notices, projections
+from . import archive, credit, direct, directory, files, ledgers, notices, projections, regions
 from .clock import local_iso
 from .models import Escalation, Instance, Notification, Organisation, Timer
 
@@ -36,6 +36,9 @@ class HandlerContext:
         if kind:
             query = query.where(Organisation.kind == kind)
         return sorted(self._session.scalars(query))
+
+    def region(self, of: str, lead_function: str) -> dict[str, Any]:
+        return regions.units(self._session, of, lead_function)
 
     def notify(self, organisation: str, title: str, body: str) -> None:
         direct.execute(self._session, _NOTIFY, {"organisation": organisation, "instance_id": self.instance_id,

@@ -47,6 +47,10 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))  # government | department
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # What a department does in its region (e.g. ndrc): lanes find "the ndrc of this region" by it.
+    function: Mapped[str | None] = mapped_column(String(32))
+    # A government's prefix for the numbers its region issues (LF → LF-2026-0001).
+    number_prefix: Mapped[str | None] = mapped_column(String(16))
 
 
 class User(Base):

@@ -1,5 +1,5 @@
 """The human_task and timer rows that queries need, derived from the workflow after each command."""
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -296,8 +296,8 @@ def _rewrite(session: Session, statements: _Statements, instance_id: str, curren
 
 
 def sync(session: Session, instance: Instance, definition: LoadedDefinition, tasks: Snapshot,
-         now: datetime, known_organisations: AbstractSet[str], calendar: WorkCalendar, stored: Rows | None = None
-         ) -> tuple[Rows, set[tuple[str, str]]]:
+         now: datetime, known_organisations: Mapping[str, str | None], calendar: WorkCalendar,
+         stored: Rows | None = None) -> tuple[Rows, set[tuple[str, str]]]:
     """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the rows
     as written and the parties (organisation, group, user) that now hold a step. The caller has flushed its
     ORM changes. `stored` are the rows as they stand, when the caller knows them (else they are read)."""

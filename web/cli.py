@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import cli_audit, cli_records, cli_time
+from . import cli_audit, cli_directory, cli_records, cli_time
 from .cli_support import (
     PROJECT_ROOT,
     actor,
@@ -390,3 +390,4 @@ def serve(host: str, port: int, interval: int) -> None:
 cli_time.register(main)
 cli_audit.register(main)
 cli_records.register(main)
+cli_directory.register(main)
