@@ -56,7 +56,7 @@ def require_instance(session: Session, actor: Actor, instance_id: str) -> Instan
     instance = session.scalars(select(Instance).where(Instance.id == instance_id,
                                                       visible(actor, jurisdiction(session, actor)))).first()
     if instance is None:
-        raise NotFound(f"案件 {instance_id} 不存在或无权查看")
+        raise NotFound(f"办件 {instance_id} 不存在或无权查看")
     return instance
 
 

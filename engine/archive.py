@@ -98,7 +98,7 @@ def security_check(session: Session) -> dict[str, Any]:
         checked += 1
         instance = session.get(Instance, entry.instance_id)
         if instance is None:
-            problems.append({"archive_no": entry.archive_no, "reason": "登记案件的记录已不存在"})
+            problems.append({"archive_no": entry.archive_no, "reason": "登记办件的记录已不存在"})
             continue
         events = integrity.events_of(session, instance.id)
         failure = integrity.check_chain(instance, events) or integrity.check_evidence(session, instance, events)

@@ -149,7 +149,7 @@ class _Replay:
 
             return self._steps(lambda: projections.seed_start(self.workflow, data["data"], data.get("trigger")))
         if self.workflow is None:
-            raise Divergence("记录的第一个事件不是案件发起")
+            raise Divergence("记录的第一个事件不是办件发起")
         if kind == "timer_fired":
             pending = self._waiting(lambda t: t.task_spec.bpmn_id == event.task_name
                                     and projections.timer_due(t) is not None)
@@ -242,7 +242,7 @@ def check_replay(session: Session, instance: Instance, events: list[Event]) -> F
         return Failure(instance.id, last, f"重放后状态为 {replay.status()}，记录的状态为 {instance.status}")
     stored = serialization.restore(instance.state, replay.definition.specs)
     if _canonical(runtime.instance_data(replay.workflow)) != _canonical(runtime.instance_data(stored)):
-        return Failure(instance.id, last, "重放后的案件数据与保存的数据不同")
+        return Failure(instance.id, last, "重放后的办件数据与保存的数据不同")
     replayed_steps = sorted(t.task_spec.bpmn_id for t in replay.workflow.get_tasks(state=TaskState.COMPLETED)
                             if t.task_spec.bpmn_id)
     stored_steps = sorted(t.task_spec.bpmn_id for t in stored.get_tasks(state=TaskState.COMPLETED)
@@ -289,7 +289,7 @@ def verify(session: Session, instance_ids: list[str] | None = None,
         if instance_id not in named:  # a case found only by its anchor no longer counts as verified
             verified -= instance_id in found
             failed.append(failure)
-    failed += [{"instance_id": i, "seq": 0, "reason": "案件不存在"} for i in (instance_ids or [])
+    failed += [{"instance_id": i, "seq": 0, "reason": "办件不存在"} for i in (instance_ids or [])
                if i not in found and i not in heads]
     return {"verified": verified, "failed": failed}
 

@@ -87,16 +87,16 @@ def check_parties(session: Session, instance: Instance, observer: Observer, last
         select(InstanceParty.kind, InstanceParty.code).where(InstanceParty.instance_id == instance.id))}
     for kind, code in sorted(observer.must - stored):
         return Failure(instance.id, last,
-                       f"案件当事方{PARTY_TEXT.get(kind, kind)} {code} 被删除（记录表明其办理或经手过本案）")
+                       f"办件当事方{PARTY_TEXT.get(kind, kind)} {code} 被删除（记录表明其办理或经手过本案）")
     for kind, code in sorted(stored - observer.must - observer.may):
         return Failure(instance.id, last,
-                       f"案件当事方{PARTY_TEXT.get(kind, kind)} {code} 被添加（记录中没有其办理或经手本案）")
+                       f"办件当事方{PARTY_TEXT.get(kind, kind)} {code} 被添加（记录中没有其办理或经手本案）")
     return None
 
 
 def check_title(instance: Instance, observer: Observer, last: int) -> Failure | None:
     if instance.title != observer.title:
-        return Failure(instance.id, last, f"案件标题被改为「{instance.title}」，记录得出的标题为「{observer.title}」")
+        return Failure(instance.id, last, f"办件标题被改为「{instance.title}」，记录得出的标题为「{observer.title}」")
     return None
 
 
@@ -143,7 +143,7 @@ def check_rows(session: Session, instance: Instance, definition: LoadedDefinitio
         if due is not None and task.id in deadline_of and row.remind_at is not None and row.reminded_at is None:
             wanted_timers[projections.REMINDER_PREFIX + task_id] = {"kind": "reminder", "due_at": row.remind_at}
     for task_id in tasks.keys() - ready.keys():
-        return failure(f"任务行 {tasks[task_id].title} ({task_id}) 在案件状态中不是待办（被添加）")
+        return failure(f"任务行 {tasks[task_id].title} ({task_id}) 在办件状态中不是待办（被添加）")
     for timer_id, wanted in wanted_timers.items():
         row = timers.get(timer_id)
         what = "催办" if wanted["kind"] == "reminder" else f"定时器 {wanted.get('task_name')}"
@@ -152,7 +152,7 @@ def check_rows(session: Session, instance: Instance, definition: LoadedDefinitio
         if row.due_at != wanted["due_at"] or row.kind != wanted["kind"]:
             return failure(f"{what} 的到期时间被改为 {_when(row.due_at)}，应为 {_when(wanted['due_at'])}")
     for timer_id in timers.keys() - wanted_timers.keys():
-        return failure(f"定时器行 {timers[timer_id].task_name} ({timer_id}) 在案件状态中没有对应的计时（被添加）")
+        return failure(f"定时器行 {timers[timer_id].task_name} ({timer_id}) 在办件状态中没有对应的计时（被添加）")
     mine, theirs = (_signature(wf, definition, instance.started_by, known) for wf in (stored, replayed))
     if mine[0] != theirs[0]:
         return failure("保存的状态中的待办环节、办理单位或期限与重放结果不同")

@@ -164,7 +164,7 @@ def check_heads(session: Session, found: list[dict[str, Any]], instance_ids: lis
     for instance_id, heads in wanted.items():
         for seq, digest, number in sorted(heads):
             if instance_id not in present:
-                reason = f"案件已被删除（{source}第 {number} 号检查点记录其链尾为第 {seq} 号事件）"
+                reason = f"办件已被删除（{source}第 {number} 号检查点记录其链尾为第 {seq} 号事件）"
             elif seq > 0 and (instance_id, seq) not in hashes:
                 reason = f"第 {seq} 号事件已不存在（{source}第 {number} 号检查点记录了它）"
             elif seq > 0 and hashes[(instance_id, seq)] != digest:

@@ -128,7 +128,7 @@ def _check_scope(components: list[dict[str, Any]], prefix: str) -> list[tuple[st
             problems += _check_list(comp, where)
         if kind in CHOICE_TYPES and not isinstance(comp.get("values"), list) and not (
                 isinstance(comp.get("valuesKey"), str) and _KEY.fullmatch(comp["valuesKey"])):
-            problems.append((where, "选择组件需要 values 列表，或从案件数据取选项的 valuesKey"))
+            problems.append((where, "选择组件需要 values 列表，或从办件数据取选项的 valuesKey"))
         pattern = (comp.get("validate") or {}).get("pattern")
         if pattern:
             try:
@@ -218,7 +218,7 @@ def _check_value(comp: dict[str, Any], value: Any, submission: _Submission) -> t
     if kind == "filepicker":
         files = value if isinstance(value, list) else [value]
         if not all(isinstance(f, str) and submission.file_exists(f) for f in files):
-            return value, "引用了不存在或不能使用的文件 (只能引用本人上传且尚未在表单中使用的文件，或本案件已有的文件)"
+            return value, "引用了不存在或不能使用的文件 (只能引用本人上传且尚未在表单中使用的文件，或本办件已有的文件)"
         return files, None
     return value, None
 

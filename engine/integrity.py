@@ -38,7 +38,7 @@ def check_chain(instance: Instance, events: list[Event]) -> Failure | None:
             return Failure(instance.id, event.seq, "事件内容与其哈希不符（被修改）")
         previous, expected = event.hash, expected + 1
     if instance.event_seq != len(events) or instance.event_hash != previous:
-        return Failure(instance.id, len(events) + 1, "记录末尾与案件登记的链尾不符（末尾事件被删除）")
+        return Failure(instance.id, len(events) + 1, "记录末尾与办件登记的链尾不符（末尾事件被删除）")
     return None
 
 

@@ -44,7 +44,7 @@ def event_for(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> Bpm
     waiting = awaiting(workflow, name)
     starting = [d for d in _triggers(workflow) if d.name == name]
     if not waiting and not starting:
-        raise Conflict(f"案件当前不在等待消息 {name} (等待: {', '.join(awaited_names(workflow)) or '无'})")
+        raise Conflict(f"办件当前不在等待消息 {name} (等待: {', '.join(awaited_names(workflow)) or '无'})")
     definition = waiting[0].task_spec.event_definition if waiting else starting[0]
     correlations: dict[str, dict[str, Any]] = {}
     for prop in definition.correlation_properties:
@@ -59,6 +59,6 @@ def event_for(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> Bpm
             correlations.setdefault(key, {})[prop.name] = value
     event = BpmnEvent(definition, payload, correlations)
     if not starting and not any(t.task_spec.catches(t, event) for t in waiting):
-        raise Conflict(f"消息 {name} 的关联值 ({_shown(correlations)}) 与案件的 ({_shown(workflow.correlations)}) "
+        raise Conflict(f"消息 {name} 的关联值 ({_shown(correlations)}) 与办件的 ({_shown(workflow.correlations)}) "
                        "不符，未送达")
     return event

@@ -383,7 +383,7 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     run.catch_up()
     if not (actor.is_admin or actor.username == instance.started_by
             or (actor.organisation and actor.organisation in _participants(run))):
-        raise NotEntitled(f"用户 {actor.username} 不是案件 {instance_id} 的参与单位，不能发送消息")
+        raise NotEntitled(f"用户 {actor.username} 不是办件 {instance_id} 的参与单位，不能发送消息")
     matching = messages.awaiting(run.workflow, name)
     key = projections.form_key(matching[0].task_spec) if matching else None
     schema = form_schema(session, key, run.definition.form_versions.get(key))
@@ -420,7 +420,7 @@ def _send_reminders(run: _Run) -> list[str]:
         if human.due_at <= run.now:
             continue  # already overdue: the deadline's own escalation speaks now
         recipient = human.organisation or human.group_name or human.assignee or "admin"
-        body = f"案件「{run.instance.title}」的环节「{human.title}」将于 {local_iso(human.due_at)} 到期，请抓紧办理。"
+        body = f"办件「{run.instance.title}」的环节「{human.title}」将于 {local_iso(human.due_at)} 到期，请抓紧办理。"
         run.session.add(Notification(organisation=recipient, instance_id=run.instance.id,
                                      title=f"催办：{human.title}", body=body, created_at=run.now))
         run.record("reminder_sent", human.id, human.task_name,

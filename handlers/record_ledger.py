@@ -8,7 +8,7 @@ from .registry import HandlerContext, Operator
 
 class Params(Schema):
     ledger = fields.String(required=True, metadata={"description": "台账: complaint 或 rectification"})
-    item_key = fields.String(required=True, metadata={"description": "事项编号 (本案件内唯一)"})
+    item_key = fields.String(required=True, metadata={"description": "事项编号 (本办件内唯一)"})
     status = fields.String(required=True, metadata={"description": "状态: open/returned/handled/reopened/"
                                                                     "rectifying/reviewing/closed/merged"})
     source = fields.String(load_default=None, allow_none=True, metadata={"description": "来源"})

@@ -66,7 +66,7 @@ class ComplaintReceivedSchema(Schema):
     instance_id = fields.String(required=True)
     complaint_no = fields.String(required=True, metadata={"description": "投诉编号，如 TS-2026-0001"})
     status = fields.String(required=True)
-    repeat_of = fields.String(allow_none=True, metadata={"description": "重复投诉并入的在办案件"})
+    repeat_of = fields.String(allow_none=True, metadata={"description": "重复投诉并入的在办办件"})
 
 
 class TaskSchema(Schema):
@@ -222,7 +222,7 @@ def list_processes():
 @blp.response(201, StartedSchema)
 @_errors(400, 401, 403, 404, 422)
 def start_instance(body):
-    """发起案件"""
+    """发起办件"""
     with transaction() as db:
         instance = runtime.start_instance(db, body["process_id"], body["data"], g.api_actor, system_now())
         return {"instance_id": instance.id}
@@ -245,7 +245,7 @@ def receive_complaint(body):
 @blp.response(200, InstanceSchema)
 @_errors(401, 404)
 def get_instance(instance_id: str):
-    """案件状态"""
+    """办件状态"""
     with transaction() as db:
         access.require_instance(db, g.api_actor, instance_id)
         return queries.instance_view(db, instance_id, system_now())
@@ -255,7 +255,7 @@ def get_instance(instance_id: str):
 @blp.response(200, EventSchema(many=True))
 @_errors(401, 404)
 def get_history(instance_id: str):
-    """案件办理记录"""
+    """办件办理记录"""
     with transaction() as db:
         access.require_instance(db, g.api_actor, instance_id)
         return queries.history_view(db, instance_id)

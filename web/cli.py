@@ -353,7 +353,7 @@ def file_group() -> None:
 
 
 @file_group.command("add", help="上传一个文件，返回可在表单中引用的文件 id (只有上传人本人能在表单中引用它；"
-                                  "在任何表单中使用前它不属于任何案件，超过设置 upload_unlinked_days 天未使用即删除)")
+                                  "在任何表单中使用前它不属于任何办件，超过设置 upload_unlinked_days 天未使用即删除)")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--user", "username", default="admin", show_default=True, help="上传人 (之后以同一用户办理任务)")
 @click.option("--json", "as_json", is_flag=True)

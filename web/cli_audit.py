@@ -9,14 +9,14 @@ import click
 from .cli_support import actor, command, emit, transaction, write_file
 
 
-@click.group("audit", help="审计：核验案件记录未被篡改")
+@click.group("audit", help="审计：核验办件记录未被篡改")
 def audit_group() -> None:
     pass
 
 
 @audit_group.command("verify", help="核验哈希链、证明材料与重放结果；有任何不符时退出码为 1")
 @click.argument("instance_id", required=False)
-@click.option("--all", "all_instances", is_flag=True, help="核验全部案件")
+@click.option("--all", "all_instances", is_flag=True, help="核验全部办件")
 @click.option("--anchors", type=click.Path(dir_okay=False),
               help="对照审计员保存的检查点文件 (audit checkpoint --export 导出的 JSON Lines)")
 @click.option("--user", "username", default="admin", show_default=True)
@@ -27,21 +27,21 @@ def verify(instance_id: str | None, all_instances: bool, anchors: str | None, us
     from engine.clock import system_now
 
     if bool(instance_id) == all_instances:
-        raise click.UsageError("请给出一个案件编号，或使用 --all")
+        raise click.UsageError("请给出一个办件编号，或使用 --all")
     exported = checkpoints.read_jsonl(anchors) if anchors else None
     with transaction() as session:
         actor(session, username)
         result = audit.verify(session, None if all_instances else [instance_id], exported)
-        access_log.record(session, username, "verify", instance_id or "全部案件", system_now(),
+        access_log.record(session, username, "verify", instance_id or "全部办件", system_now(),
                           {"verified": result["verified"], "failed": len(result["failed"])})
     emit(as_json, result, lambda r: "\n".join([
-        f"核验通过 {r['verified']} 个案件，不符 {len(r['failed'])} 个",
+        f"核验通过 {r['verified']} 个办件，不符 {len(r['failed'])} 个",
         *(f"  {f['instance_id']} 第 {f['seq']} 号事件: {f['reason']}" for f in r["failed"])]))
     if result["failed"]:
         sys.exit(1)
 
 
-@audit_group.command("checkpoint", help="记录全部案件的链尾检查点 (以 ZHUNRU_AUDIT_KEY 签名)；--export 导出全部检查点")
+@audit_group.command("checkpoint", help="记录全部办件的链尾检查点 (以 ZHUNRU_AUDIT_KEY 签名)；--export 导出全部检查点")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False),
               help="把全部检查点导出为 JSON Lines，交审计员在系统外保存 (不再新记录)")
 @click.option("--user", "username", default="admin", show_default=True)
@@ -63,12 +63,12 @@ def checkpoint(export_path: str | None, username: str, as_json: bool) -> None:
             entry = checkpoints.write(session, username, system_now())
             result = {"checkpoint": entry["id"], "cases": len(entry["heads"]), "hash": entry["hash"]}
     emit(as_json, result, lambda r: f"已导出 {r['exported']} 个检查点 → {r['path']}" if "exported" in r
-         else f"已记录第 {r['checkpoint']} 号检查点，涵盖 {r['cases']} 个案件")
+         else f"已记录第 {r['checkpoint']} 号检查点，涵盖 {r['cases']} 个办件")
 
 
 @audit_group.command("export-xes", help="导出流程挖掘事件日志 (XES，IEEE 1849)；.csv 结尾的路径导出 CSV")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--process", "process_id", help="只导出该流程的案件")
+@click.option("--process", "process_id", help="只导出该流程的办件")
 @click.option("--user", "username", default="admin", show_default=True)
 @command
 def export_xes(path: str, process_id: str | None, username: str) -> None:
@@ -84,7 +84,7 @@ def export_xes(path: str, process_id: str | None, username: str) -> None:
                           system_now(), {"path": path, "events": len(entries),
                                          "cases": len({e["case_id"] for e in entries})})
         write_file(path, content)
-    click.echo(f"已导出 {len({e['case_id'] for e in entries})} 个案件、{len(entries)} 个事件 → {path}")
+    click.echo(f"已导出 {len({e['case_id'] for e in entries})} 个办件、{len(entries)} 个事件 → {path}")
 
 
 @audit_group.command("log", help="查看访问日志 (审计查看与导出)")

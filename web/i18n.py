@@ -6,7 +6,7 @@ LANGUAGES = ("zh", "en")
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (中文, English)
     "app": ("准入 · 市场准入负面清单工作机制", "Zhunru · Market access negative list"),
-    "tasks": ("待办任务", "Tasks"), "cases": ("案件", "Cases"), "start": ("发起", "Start"),
+    "tasks": ("待办任务", "Tasks"), "cases": ("办件", "Cases"), "start": ("发起", "Start"),
     "ledgers": ("工作台账", "Ledgers"), "archive": ("案例档案", "Case archive"),
     "status_page": ("运行概况", "Status"), "sign_in": ("登录", "Sign in"), "sign_out": ("退出", "Sign out"),
     "username": ("用户名", "Username"), "password": ("密码", "Password"),
@@ -17,7 +17,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login_locked": ("登录失败次数过多，已暂时锁定，请约 {minutes} 分钟后再试",
                      "Too many failed sign-ins: locked for now, try again in about {minutes} minutes"),
     "mine": ("我的任务", "My tasks"), "organisation": ("本单位任务", "My organisation's tasks"),
-    "process": ("流程", "Process"), "case": ("案件", "Case"), "step": ("环节", "Step"),
+    "process": ("流程", "Process"), "case": ("办件", "Case"), "step": ("环节", "Step"),
     "received": ("收到时间", "Received"), "due": ("截止时间", "Due"), "card": ("时限", "Deadline"),
     "holder": ("办理人", "Holder"), "actions": ("操作", "Actions"), "all": ("全部", "All"),
     "green": ("绿牌 正常", "Green · on time"), "yellow": ("黄牌 即将到期", "Yellow · due within a working day"),
@@ -30,7 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_tasks": ("没有符合条件的任务", "No tasks match"),
     "page_of": ("第 {page} 页，共 {pages} 页（{total} 条）", "Page {page} of {pages} ({total} items)"),
     "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
-    "summary": ("案件概要", "Case summary"), "previous_steps": ("已办环节", "Previous steps"),
+    "summary": ("办件概要", "Case summary"), "previous_steps": ("已办环节", "Previous steps"),
     "instructions": ("办理说明", "Instructions"), "form": ("办理表单", "Form"), "submit": ("提交", "Submit"),
     "who": ("办理人", "Who"), "when": ("时间", "When"), "what": ("内容", "What"),
     "fix_errors": ("请更正标红的字段后再提交", "Please correct the fields marked in red"),
@@ -40,7 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cancelled": ("已撤销", "Cancelled"), "current_steps": ("当前环节", "Current steps"),
     "deadlines": ("时限", "Deadlines"), "files": ("证明材料", "Evidence files"), "diagram": ("流程图", "Diagram"),
     "history": ("办理记录", "History"), "download": ("下载", "Download"), "size": ("大小", "Size"),
-    "start_case": ("发起案件", "Start a case"), "no_start": ("你所在单位没有可发起的流程",
+    "start_case": ("发起办件", "Start a case"), "no_start": ("你所在单位没有可发起的流程",
                                                        "Your organisation cannot start any process"),
     "escalations": ("逾期报告", "Delay reports"), "reported_to": ("报告对象", "Reported to"),
     "not_found": ("页面不存在或无权查看", "Not found or not yours to see"),
@@ -57,7 +57,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "decision_used_by": ("使用该决策表的流程", "Used by"), "new_decision": ("新建决策表", "New decision table"),
     "decision_id": ("决策 id", "Decision id"), "import_dmn": ("导入 DMN 文件", "Import DMN file"),
     "decision_pin_hint": ("每个流程版本固定使用部署时的决策表版本；部署决策表的新版本时，使用它的流程随之部署新版本，"
-                          "新案件使用新决策表，办理中的案件仍用原版本。",
+                          "新办件使用新决策表，办理中的办件仍用原版本。",
                           "Each process version keeps the decision table versions it was deployed with; deploying a "
                           "table gives each process using it a new version: new cases use the new table, running "
                           "cases keep theirs."),

@@ -139,7 +139,7 @@ def test_a_state_changed_behind_the_record_is_found_by_replay(sessions):
         assert tampered != instance.state
         instance.state = tampered
     failure = verify(sessions)["failed"][0]
-    assert failure["reason"] == "重放后的案件数据与保存的数据不同"
+    assert failure["reason"] == "重放后的办件数据与保存的数据不同"
 
 
 def test_a_forged_but_rehashed_input_is_found_by_replay(sessions):

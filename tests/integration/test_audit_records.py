@@ -98,13 +98,13 @@ def test_a_deleted_task_row_is_named(sessions):
 
 @pytest.mark.parametrize("statement, named", [
     (lambda i: InstanceParty.__table__.insert().values(instance_id=i, kind="organisation", code="county_market"),
-     "案件当事方单位 county_market 被添加"),
+     "办件当事方单位 county_market 被添加"),
     (lambda i: InstanceParty.__table__.insert().values(instance_id=i, kind="user", code="county_gov_clerk"),
-     "案件当事方用户 county_gov_clerk 被添加"),
+     "办件当事方用户 county_gov_clerk 被添加"),
     (lambda i: delete(InstanceParty).where(InstanceParty.instance_id == i, InstanceParty.kind == "organisation",
-                                           InstanceParty.code == "county_gov"), "案件当事方单位 county_gov 被删除"),
+                                           InstanceParty.code == "county_gov"), "办件当事方单位 county_gov 被删除"),
     (lambda i: delete(InstanceParty).where(InstanceParty.instance_id == i, InstanceParty.code == "city_ndrc"),
-     "案件当事方"),
+     "办件当事方"),
 ])
 def test_added_or_removed_case_parties_are_named(sessions, statement, named):
     case = clue.received_and_transferred(sessions)
@@ -114,8 +114,8 @@ def test_added_or_removed_case_parties_are_named(sessions, statement, named):
 
 def test_an_altered_case_title_is_named(sessions):
     case = waiting_clue(sessions)
-    change(sessions, update(Instance).where(Instance.id == case.id).values(title="另一案件"))
-    assert only_failure(sessions, case.id) == ("案件标题被改为「另一案件」，记录得出的标题为"
+    change(sessions, update(Instance).where(Instance.id == case.id).values(title="另一办件"))
+    assert only_failure(sessions, case.id) == ("办件标题被改为「另一办件」，记录得出的标题为"
                                                "「襄垣县：某县要求外地企业在本地设立分公司方可参与招投标」")
 
 
@@ -168,7 +168,7 @@ def test_a_whole_deleted_case_is_found_by_the_checkpoints(sessions, audit_key):
     result = verify(sessions)
     assert result["verified"] == 1 and other.id not in {f["instance_id"] for f in result["failed"]}
     assert result["failed"] == [{"instance_id": case.id, "seq": 2,
-                                 "reason": "案件已被删除（第 1 号检查点记录其链尾为第 2 号事件）"}]
+                                 "reason": "办件已被删除（第 1 号检查点记录其链尾为第 2 号事件）"}]
 
 
 def recompute_chain_with_another_actor(sessions, instance_id):
@@ -205,7 +205,7 @@ def test_exported_checkpoints_find_a_case_deleted_with_every_checkpoint(sessions
     assert verify(sessions)["failed"] == []  # the database alone no longer knows
     assert verify(sessions, exported)["failed"] == [
         {"instance_id": "检查点", "seq": 1, "reason": "数据库中缺少导出的第 1 号检查点（被删除）"},
-        {"instance_id": case.id, "seq": 2, "reason": "案件已被删除（导出的第 1 号检查点记录其链尾为第 2 号事件）"}]
+        {"instance_id": case.id, "seq": 2, "reason": "办件已被删除（导出的第 1 号检查点记录其链尾为第 2 号事件）"}]
 
 
 def test_a_checkpoint_rewritten_without_the_key_is_named(sessions, audit_key):

@@ -132,7 +132,7 @@ def test_unknown_form_key_and_bad_form_are_refused(empty_sessions):
     bad_form = b'{"components": [{"type": "textfield", "label": "no key"}, {"type": "select", "key": "s"}]}'
     err = _refused(empty_sessions, [("forms/broken.json", bad_form)])
     expected = {"输入组件需要一个由字母、数字、下划线组成的 key",
-                "选择组件需要 values 列表，或从案件数据取选项的 valuesKey"}
+                "选择组件需要 values 列表，或从办件数据取选项的 valuesKey"}
     assert {p.message for p in err.problems} >= expected
 
 

@@ -17,7 +17,7 @@ def test_a_message_is_caught_only_when_its_correlation_matches_the_case(sessions
     case = Case(sessions, "corr", "admin", at("2026-03-02 09:00"))
     case.message("received", "admin", at("2026-03-02 10:00"), {"letter_no": "ZX-7"})  # the first sets the key
     before = snapshot(sessions)
-    with pytest.raises(Conflict, match=r"消息 replied 的关联值 \(letter: letter_no='ZX-8'\) 与案件的 "
+    with pytest.raises(Conflict, match=r"消息 replied 的关联值 \(letter: letter_no='ZX-8'\) 与办件的 "
                                        r"\(letter: letter_no='ZX-7'\) 不符"):
         case.message("replied", "admin", at("2026-03-02 11:00"), {"letter_no": "ZX-8"})
     with pytest.raises(InvalidInput, match="消息 replied 缺少关联属性 letter_no"):

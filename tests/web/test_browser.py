@@ -49,7 +49,7 @@ def test_clue_registered_transferred_and_verified_in_the_browser(live_server, pa
     monkeypatch.setenv("ZHUNRU_NOW", "2026-02-13T09:30:00+08:00")
     sign_in(page, live_server, "city_ndrc_clerk")
     screenshot(page, "01-tasks-empty")
-    page.click("text=发起案件")
+    page.click("text=发起办件")
     page.click("#start-clue_0137")
     expect(page.locator("h1")).to_contain_text("登记线索")
 

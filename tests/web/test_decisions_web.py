@@ -98,7 +98,7 @@ def test_owner_opens_the_table_edits_a_cell_and_deploys(live_server, page, sessi
     page.click("#deploy")
     expect(page.locator("#status")).to_contain_text("已部署为 v2")
     expect(page.locator("#status")).to_contain_text("decision_probe v2")
-    expect(page.locator("#status")).to_contain_text("仍有 1 个办理中的案件使用旧版本")
+    expect(page.locator("#status")).to_contain_text("仍有 1 个办理中的办件使用旧版本")
     screenshot(page, "21-decision-deployed")
     assert decision_versions(sessions) == [(1, "admin"), (2, "process_owner")]
     with sessions() as s:

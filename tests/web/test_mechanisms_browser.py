@@ -22,7 +22,7 @@ def pick_date(page, label: str, typed: str) -> None:
 
 def test_campaign_started_on_the_page_and_a_problem_entered_by_the_department(live_server, page):
     sign_in(page, live_server, "county_ndrc_clerk")
-    page.click("text=发起案件")
+    page.click("text=发起办件")
     page.click("#start-self_inspection")
     page.get_by_label("自查名称").fill("2026年第一季度市场准入自查")
     page.get_by_label("政策文件（是否超出负面清单增设审批条件、设定地方保护条款）").check()

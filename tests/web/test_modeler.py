@@ -78,7 +78,7 @@ def test_owner_adds_a_step_with_form_and_deadline_and_deploys(live_server, page,
     expect(page.locator("#status")).to_have_text("校验通过，可以部署")
     page.click("#deploy")
     expect(page.locator("#status")).to_contain_text("已部署为 v2")
-    expect(page.locator("#status")).to_contain_text("仍有 1 个办理中的案件使用旧版本")
+    expect(page.locator("#status")).to_contain_text("仍有 1 个办理中的办件使用旧版本")
     assert versions(sessions) == [1, 2]
 
     deployed = page.evaluate("() => window.zhunruSavedXml()")

@@ -24,7 +24,7 @@ def clock(monkeypatch):
 
 def test_complaint_entered_on_the_page_appears_in_the_ledger_and_its_excel(live_server, page, sessions):
     sign_in(page, live_server, "county_ndrc_clerk")
-    page.click("text=发起案件")
+    page.click("text=发起办件")
     page.click("#start-complaint")
     expect(page.locator("h1")).to_contain_text("投诉举报受理与反馈")
     page.click("#submit")
@@ -121,7 +121,7 @@ def test_notice_cases_are_added_row_by_row_and_verified_row_by_row(live_server, 
 
     notice_case.archive_cases(sessions)
     sign_in(page, live_server, "county_ndrc_clerk")
-    page.click("text=发起案件")
+    page.click("text=发起办件")
     page.click("#start-case_notice")
     expect(page.locator("h1")).to_contain_text("选取典型案例")
     page.click("#submit")

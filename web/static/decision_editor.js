@@ -81,7 +81,7 @@
     const processes = answer.processes.map((p) => `${p.id} v${p.version}`).join('、');
     say(answer.created
       ? `已部署为 v${answer.version}。` + (processes
-        ? `使用它的流程已部署新版本 (${processes})，新案件使用此决策表；仍有 ${answer.running_on_older_versions} 个办理中的案件使用旧版本。`
+        ? `使用它的流程已部署新版本 (${processes})，新办件使用此决策表；仍有 ${answer.running_on_older_versions} 个办理中的办件使用旧版本。`
         : '目前没有流程使用此决策表。')
       : `决策表未变化，仍为 v${answer.version}。`, 'ok');
   });

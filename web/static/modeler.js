@@ -171,7 +171,7 @@
       field('表单', select(page.forms.map((f) => [f.key, `${f.key} (v${f.version})`]), property(el, 'formKey'),
         (v) => setProperty(el, 'formKey', v), 'formKey'));
       field('办理说明', input(bodyOf(el, 'spiffworkflow:InstructionsForEndUser'),
-        (v) => setBody(el, 'spiffworkflow:InstructionsForEndUser', v), 'instructions', true), '可用 {{ 变量 }} 引用案件数据');
+        (v) => setBody(el, 'spiffworkflow:InstructionsForEndUser', v), 'instructions', true), '可用 {{ 变量 }} 引用办件数据');
     }
     if (is(el, 'bpmn:ServiceTask')) {
       const op = operatorOf(el);
@@ -193,7 +193,7 @@
     if (is(el, 'bpmn:BusinessRuleTask')) {
       field('决策表', select(page.decisions.map((d) => [d.key, `${d.key} (v${d.version})`]),
         bodyOf(el, 'spiffworkflow:CalledDecisionId'), (v) => setBody(el, 'spiffworkflow:CalledDecisionId', v),
-        'calledDecisionId'), '新案件使用部署时该决策表的最新版本');
+        'calledDecisionId'), '新办件使用部署时该决策表的最新版本');
     }
     if (is(el, 'bpmn:ScriptTask')) {
       field('脚本', input(bo(el).script, (v) => modeling.updateProperties(el, { scriptFormat: 'python', script: v }),
@@ -320,7 +320,7 @@
     baseVersion = answer.version;
     document.getElementById('version').textContent = `v${answer.version}`;
     say(answer.created
-      ? `已部署为 v${answer.version}。新案件使用此版本；仍有 ${answer.running_on_older_versions} 个办理中的案件使用旧版本。`
+      ? `已部署为 v${answer.version}。新办件使用此版本；仍有 ${answer.running_on_older_versions} 个办理中的办件使用旧版本。`
       : `流程未变化，仍为 v${answer.version}。`, 'ok');
   });
 
