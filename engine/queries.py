@@ -150,8 +150,9 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
                             "attached_to": t.attached_to, "provisional": t.provisional,
                             "rule": t.rule, "days": t.rule_days, "attempts": t.attempts,
                             "last_error": t.last_error} for t in timers],
-        "escalations": [{"step": e.step, "overdue_unit": e.overdue_unit, "reported_to": e.reported_to,
-                         "due_at": _iso(e.due_at), "escalated_at": _iso(e.escalated_at)} for e in escalations],
+        "escalations": [{"step": e.step, "step_title": _step_title(specs, e.step), "overdue_unit": e.overdue_unit,
+                         "reported_to": e.reported_to, "due_at": _iso(e.due_at),
+                         "escalated_at": _iso(e.escalated_at)} for e in escalations],
         "waiting_messages": waiting_messages,
         "error": ({"task_name": instance.error_task, "message": instance.error_message}
                   if instance.status == "error" else None),
@@ -176,10 +177,14 @@ def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
     instance = session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
-    specs = definitions.load(session, instance.definition_id).spec.task_specs
+    spec = definitions.load(session, instance.definition_id).spec
+    specs = spec.task_specs
+    # The start data were filled in on the start event's form, when it has one.
+    start_form = next((projections.form_key(s) for s in spec.start.outputs if projections.form_key(s)), None)
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "task_name": e.task_name,
              "step_title": _step_title(specs, e.task_name),
-             "form_key": projections.form_key(specs[e.task_name]) if e.task_name in specs else None,
+             "form_key": (projections.form_key(specs[e.task_name]) if e.task_name in specs
+                          else start_form if e.kind == "instance_started" else None),
              "data": e.data, "hash": e.hash}
             for e in history.events(session, instance_id)]
 

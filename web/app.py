@@ -15,7 +15,7 @@ from engine.clock import deadline_text
 from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
 
-from . import api, audit_pages, auth, decision_pages, owners, pages, records, safety, vendor
+from . import api, audit_pages, auth, decision_pages, naming, owners, pages, records, safety, vendor
 from .i18n import EVENT_KINDS, language, text
 
 STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
@@ -82,7 +82,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(records.bp)
     api.register(app, csrf)
     app.jinja_env.globals.update(_=text, language=language, current_actor=auth.current_actor,
-                                 EVENT_KINDS=EVENT_KINDS)
+                                 EVENT_KINDS=EVENT_KINDS, unit_name=naming.unit_name,
+                                 person_name=naming.person_name, holder_name=naming.holder_name)
     app.jinja_env.filters["due"] = deadline_text
 
     @app.context_processor
