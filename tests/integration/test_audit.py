@@ -69,6 +69,18 @@ def test_a_handler_failure_and_its_retry_replay(sessions):
     assert verify(sessions)["failed"] == []
 
 
+def test_a_case_that_read_the_organisation_tree_replays(sessions):
+    """region_units reads the tree, which the replay does not keep: its recorded answer stands for it."""
+    from engine import definitions
+    from tests.integration.test_regions import REGIONAL
+    with sessions() as s, s.begin():
+        definitions.deploy(s, [("regional.bpmn", REGIONAL.encode())], "admin", at("2026-03-01 08:00"))
+    case = Case(sessions, "regional", "county_ndrc", at("2026-03-02 09:00"))
+    case.complete("open", "county_ndrc_clerk", at("2026-03-02 10:00"))
+    assert case.task("gov_reads")["organisation"] == "county_gov"
+    assert verify(sessions, case.id) == {"verified": 1, "failed": []}
+
+
 def tamper(sessions, instance_id, change):
     with sessions() as s, s.begin():
         events = list(s.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
