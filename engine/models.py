@@ -407,6 +407,25 @@ class Notice(Base):
     published_by: Mapped[str] = mapped_column(String(64))
 
 
+class Circular(Base):
+    """A circular (通报) a region issues to its own units, e.g. 0137's 全市通报 of a delay (L§12(六)); numbered
+    per region and year (第N期), read in the product by the region's units, not by the public."""
+
+    __tablename__ = "circular"
+    __table_args__ = (UniqueConstraint("region", "year", "number"),
+                      Index("ix_circular_region_published", "region", "published_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(String(64))  # the government of the region it is issued in
+    year: Mapped[int]
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(64))
+
+
 class CreditRecord(Base):
     """Outbox to the credit-information sharing platform; the platform collects an export file."""
 
