@@ -3,7 +3,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, extract, or_, select
 from sqlalchemy.orm import Session
 
 from handlers import vocabulary
@@ -13,16 +13,26 @@ from .clock import local_iso
 from .errors import InvalidInput
 from .models import ArchiveEntry, Instance, StoredFile
 
-PREFIX = "LF"  # 临汾: archive numbers read LF-2026-0001
 CATEGORIES = vocabulary.CASE_CATEGORIES
 IMPORTANCE = vocabulary.CASE_IMPORTANCE
 
 
-def allocate(session: Session, year: int, prefix: str = PREFIX) -> str:
-    """The next archive number of the year; numbers are sequential and never reused."""
-    if not prefix.isalnum() or not prefix.isascii() or len(prefix) > 8:
-        raise InvalidInput(f"编号前缀 {prefix!r} 只能是 1–8 个字母或数字")
+def allocate(session: Session, year: int, prefix: str) -> str:
+    """The next number of the year under a prefix: the registering region's (LF-2026-0001 in 临汾, XY-2026-0001
+    in 襄垣), or the region's and a kind's (XY-ZC-2026-0001); sequential and never reused, per prefix and year."""
+    parts = prefix.split("-")
+    if len(prefix) > 16 or not all(part.isalnum() and part.isascii() for part in parts):
+        raise InvalidInput(f"编号前缀 {prefix!r} 只能是字母或数字 (可用 - 连接，不超过 16 个字符)")
     return f"{prefix}-{year}-{counters.next_number(session, prefix, year):04d}"
+
+
+def prefix_of(archive_no: str) -> str:
+    """XY of XY-2026-0001: the region that registered it."""
+    return archive_no.rsplit("-", 2)[0]
+
+
+def _of_region(prefix: str | None) -> ColumnElement[bool] | None:
+    return ArchiveEntry.archive_no.startswith(f"{prefix}-", autoescape=True) if prefix else None
 
 
 def register(session: Session, instance_id: str, archive_no: str, values: dict[str, Any], actor: str,
@@ -38,7 +48,7 @@ def register(session: Session, instance_id: str, archive_no: str, values: dict[s
         case_date = date.fromisoformat(str(values.get("case_date") or now.date().isoformat())[:10])
     except ValueError as exc:
         raise InvalidInput(f"案例时间 {values.get('case_date')!r} 不是有效日期") from exc
-    entry = ArchiveEntry(archive_no=archive_no, year=int(archive_no.split("-")[1]), category=category,
+    entry = ArchiveEntry(archive_no=archive_no, year=int(archive_no.rsplit("-", 2)[1]), category=category,
                          importance=importance, title=str(values.get("title") or "")[:300],
                          summary=str(values.get("summary") or ""), source_unit=values.get("source_unit"),
                          source_instance=values.get("source_instance"), case_date=case_date,
@@ -55,18 +65,24 @@ def mark_reviewed(session: Session, archive_no: str, now: datetime) -> None:
         entry.reviewed_at = now
 
 
-def choices(session: Session, limit: int) -> list[dict[str, str]]:
-    """The newest archived cases as form choices: number, title and category (to pick cases for a notice)."""
-    rows = session.execute(select(ArchiveEntry.archive_no, ArchiveEntry.title, ArchiveEntry.category)
-                           .order_by(ArchiveEntry.registered_at.desc(), ArchiveEntry.archive_no.desc()).limit(limit))
+def choices(session: Session, limit: int, prefix: str | None = None) -> list[dict[str, str]]:
+    """The newest archived cases (of the region whose numbers carry `prefix`) as form choices: number, title and
+    category (to pick cases for a notice)."""
+    query = select(ArchiveEntry.archive_no, ArchiveEntry.title, ArchiveEntry.category)
+    if prefix:
+        query = query.where(_of_region(prefix))
+    rows = session.execute(query.order_by(ArchiveEntry.registered_at.desc(), ArchiveEntry.archive_no.desc())
+                           .limit(limit))
     return [{"value": no, "label": f"{no} {title}（{CATEGORIES[category]}）"} for no, title, category in rows]
 
 
 def catalogue(session: Session, text: str | None = None, category: str | None = None, year: int | None = None,
-              importance: str | None = None, visible: ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+              importance: str | None = None, visible: ColumnElement[bool] | None = None,
+              quarter: int | None = None) -> list[dict[str, Any]]:
     """The archive catalogue (档案目录), newest first, searchable by number, title and summary (the words as
-    written: `%` and `_` are themselves). `visible` (access.visible) keeps the entries whose case the reader
-    may see: a title and its facts are the case's."""
+    written: `%` and `_` are themselves) and classified as L§13(三) says, by category, by time (the year and
+    quarter the case happened) and by importance. `visible` (access.visible) keeps the entries whose case the
+    reader may see: a title and its facts are the case's."""
     query = select(ArchiveEntry)
     if text:
         query = query.where(or_(*(column.contains(text, autoescape=True) for column in (
@@ -76,7 +92,10 @@ def catalogue(session: Session, text: str | None = None, category: str | None = 
     if category:
         query = query.where(ArchiveEntry.category == category)
     if year:
-        query = query.where(ArchiveEntry.year == year)
+        query = query.where(extract("year", ArchiveEntry.case_date) == year)
+    if quarter:
+        query = query.where(extract("month", ArchiveEntry.case_date).in_([3 * quarter - 2, 3 * quarter - 1,
+                                                                           3 * quarter]))
     if importance:
         query = query.where(ArchiveEntry.importance == importance)
     rows = session.scalars(query.order_by(ArchiveEntry.registered_at.desc(), ArchiveEntry.archive_no.desc()))
@@ -84,17 +103,24 @@ def catalogue(session: Session, text: str | None = None, category: str | None = 
              "category_text": CATEGORIES[e.category], "importance": e.importance,
              "importance_text": IMPORTANCE[e.importance], "title": e.title, "summary": e.summary,
              "source_unit": e.source_unit, "source_instance": e.source_instance,
-             "case_date": e.case_date.isoformat(), "files": e.files, "instance_id": e.instance_id,
+             "case_date": e.case_date.isoformat(), "period": period(e.case_date), "files": e.files,
+             "instance_id": e.instance_id,
              "registered_at": local_iso(e.registered_at), "registered_by": e.registered_by,
              "reviewed_at": local_iso(e.reviewed_at) if e.reviewed_at else None} for e in rows]
 
 
-def security_check(session: Session) -> dict[str, Any]:
-    """L§13(六): every archived case's record still matches its hash chain and its evidence, and every
-    catalogued material is present with the content it was stored with. Returns what a person checks
-    next: {"checked": N, "problems": [{"archive_no", "reason"}]}."""
+def period(day: date) -> str:
+    """The time a case is filed under (L§13(三)): the year and quarter it happened."""
+    return f"{day.year}年第{'一二三四'[(day.month - 1) // 3]}季度"
+
+
+def security_check(session: Session, prefix: str | None = None) -> dict[str, Any]:
+    """L§13(六): every archived case (of the region whose numbers carry `prefix`) still matches its hash chain
+    and its evidence, and every catalogued material is present with the content it was stored with. Returns
+    what a person checks next: {"checked": N, "problems": [{"archive_no", "reason"}]}."""
     problems, checked = [], 0
-    for entry in session.scalars(select(ArchiveEntry).order_by(ArchiveEntry.archive_no)):
+    query = select(ArchiveEntry).order_by(ArchiveEntry.archive_no)
+    for entry in session.scalars(query.where(_of_region(prefix)) if prefix else query):
         checked += 1
         instance = session.get(Instance, entry.instance_id)
         if instance is None:

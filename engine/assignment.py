@@ -144,9 +144,32 @@ def may_start(definition: LoadedDefinition, actor: Actor, known_organisations: M
 
 def starter_variable(definition: LoadedDefinition) -> str | None:
     """The variable naming the organisation of the lane a process starts in, when one does: the starter's own
-    organisation, whatever a start form says."""
-    for spec in definition.spec.start.outputs:
+    organisation, whatever a start form says. (Several start events hang under one split, which has no lane.)"""
+    firsts = [o for spec in definition.spec.start.outputs
+              for o in ([spec] if getattr(spec, "lane", None) else spec.outputs)]
+    for spec in firsts:
         rule = definition.lanes.get(spec.lane) if getattr(spec, "lane", None) else None
         if rule and rule.organisation_variable:
             return rule.organisation_variable
     return None
+
+
+def starting_data(definition: LoadedDefinition, data: dict[str, Any], organisation: str | None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A person's start data split into what the start form checks and what the engine sets: the lane the case
+    starts in is the starter's own organisation, whatever the data say (an administrator, who has none, names
+    it)."""
+    variable = starter_variable(definition)
+    if variable is None:
+        return data, {}
+    value = organisation or data.get(variable)
+    return {k: v for k, v in data.items() if k != variable}, ({variable: value} if value else {})
+
+
+def lane_data(definition: LoadedDefinition, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The start data one case gives another split into what the new case's start form checks and the
+    organisations it names for the new case's lanes (its lead, its submitting unit), which are the engine's:
+    a closed clue names the NDRC that led it, a notice the region its self-inspection runs in."""
+    variables = {rule.organisation_variable for rule in definition.lanes.values() if rule.organisation_variable}
+    named = {k: v for k, v in data.items() if k in variables and isinstance(v, str)}
+    return {k: v for k, v in data.items() if k not in named}, named

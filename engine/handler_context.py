@@ -24,6 +24,8 @@ class HandlerContext:
         self.instance_id = run.instance.id
         self.task_name = task.task_spec.bpmn_id
         self.data = dict(task.data)
+        self.case_title = run.instance.title
+        self._specs = (task.workflow.spec.task_specs, run.workflow.spec.task_specs)
         self.events: list[tuple[str, str | None, dict]] = []
 
     def organisation_exists(self, code: str) -> bool:
@@ -37,8 +39,19 @@ class HandlerContext:
             query = query.where(Organisation.kind == kind)
         return sorted(self._session.scalars(query))
 
-    def region(self, of: str, lead_function: str) -> dict[str, Any]:
-        return regions.units(self._session, of, lead_function)
+    def unit_name(self, code: str | None) -> str | None:
+        """An organisation's name, for texts people read (never its code)."""
+        if code is None:
+            return None
+        return self._session.scalar(select(Organisation.name).where(Organisation.code == code)) or code
+
+    def step_title(self, step: str) -> str:
+        """A step's name in its diagram (the process of this service task, else the case's own)."""
+        spec = next((specs[step] for specs in self._specs if step in specs), None)
+        return projections.task_title(spec) if spec is not None else step
+
+    def region(self, of: str, lead_function: str, also: tuple[str, ...] = ()) -> dict[str, Any]:
+        return regions.units(self._session, of, lead_function, also)
 
     def notify(self, organisation: str, title: str, body: str) -> None:
         direct.execute(self._session, _NOTIFY, {"organisation": organisation, "instance_id": self.instance_id,
@@ -71,17 +84,17 @@ class HandlerContext:
         return archive.register(self._session, self.instance_id, archive_no, values, self._run.actor,
                                 self.now).archive_no
 
-    def archive_choices(self, limit: int) -> list[dict[str, str]]:
-        return archive.choices(self._session, limit)
+    def archive_choices(self, limit: int, prefix: str | None = None) -> list[dict[str, str]]:
+        return archive.choices(self._session, limit, prefix)
 
-    def check_archive(self) -> dict[str, Any]:
-        return archive.security_check(self._session)
+    def check_archive(self, prefix: str | None = None) -> dict[str, Any]:
+        return archive.security_check(self._session, prefix)
 
     def mark_archive_reviewed(self, archive_no: str) -> None:
         archive.mark_reviewed(self._session, archive_no, self.now)
 
-    def publish_notice(self, title: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
-        notice = notices.publish(self._session, self.instance_id, title, cases, self._run.actor, self.now)
+    def publish_notice(self, title: str, cases: list[dict[str, Any]], issuer: str | None = None) -> dict[str, Any]:
+        notice = notices.publish(self._session, self.instance_id, title, cases, self._run.actor, self.now, issuer)
         return {"notice_id": notice.id, "issue": notices.issue_text(notice)}
 
     def share_credit(self, kind: str, subject: str, payload: dict[str, Any]) -> int:

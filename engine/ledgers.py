@@ -21,6 +21,9 @@ STATUS_TEXT = {
 }
 COLUMNS = [("序号", 6), ("编号", 14), ("来源", 14), ("事项", 48), ("责任单位", 22), ("责任人", 10),
            ("期限", 18), ("状态", 12), ("登记时间", 18), ("办结（销号）时间", 18)]
+# X-A9 §2, X-A6: a problem is entered with its root cause, plan, measures and target besides deadline and person.
+DETAIL_COLUMNS = {"rectification": [("root_cause", "原因分析", 30), ("plan", "整改方案", 30),
+                                    ("measures", "整改措施", 30), ("target", "整改目标", 30)]}
 
 
 def _known(ledger: str) -> str:
@@ -89,14 +92,16 @@ def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str]
     book = Workbook()
     sheet = book.active
     sheet.title = LEDGERS[_known(ledger)]
+    details = DETAIL_COLUMNS.get(ledger, [])
+    columns = COLUMNS + [(title, width) for _, title, width in details]
     append_row(sheet, [f"{LEDGERS[ledger]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}）"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    append_row(sheet, [title for title, _ in COLUMNS])
+    append_row(sheet, [title for title, _ in columns])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for index, (_, width) in enumerate(COLUMNS, start=1):
+    for index, (_, width) in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
 
     def when(value: str | None) -> str:
@@ -106,7 +111,8 @@ def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str]
         unit = row["organisation"]
         append_row(sheet, [number, row["item_key"], row["source"], row["title"], unit_names.get(unit, unit or ""),
                            row["person"] or "", deadline_text(row["deadline"]), row["status_text"],
-                           when(row["opened_at"]), when(row["closed_at"])])
+                           when(row["opened_at"]), when(row["closed_at"])]
+                   + [str(row["detail"].get(key) or "") for key, _, _ in details])
     sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)

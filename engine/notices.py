@@ -13,19 +13,22 @@ from .models import Notice
 PREFIX = "TB"  # 通报
 
 
-def _texts(title: str, issue: str, cases: list[dict[str, Any]]) -> tuple[str, str]:
+def _texts(title: str, issue: str, cases: list[dict[str, Any]], issuer: str | None = None,
+           day: str | None = None) -> tuple[str, str]:
     lines = [f"{title}（{issue}）", ""]
     for number, case in enumerate(cases, start=1):
         lines += [f"案例{number}：{case['title']}", f"基本案情：{case['facts']}",
                   f"违反条款：{case['clause']}", f"整改情况：{case['rectification']}", ""]
+    if issuer:  # 全文 ends with the unit that issues it, by its name, and the date
+        lines += [issuer, day or ""]
     portal = "\n".join(lines).strip()
-    wechat = f"【{title}】{issue}通报{len(cases)}个违背市场准入负面清单典型案例：" + "；".join(
+    wechat = f"【{title}】{issuer or ''}{issue}通报{len(cases)}个违背市场准入负面清单典型案例：" + "；".join(
         f"{n}. {c['title']}" for n, c in enumerate(cases, start=1)) + "。详见门户网站。"
     return portal, wechat
 
 
 def publish(session: Session, instance_id: str, title: str, cases: list[dict[str, Any]], actor: str,
-            now: datetime) -> Notice:
+            now: datetime, issuer: str | None = None) -> Notice:
     """Give the notice its issue number of the year and publish it."""
     if not cases:
         raise InvalidInput("通报至少要有一个案例")
@@ -38,7 +41,7 @@ def publish(session: Session, instance_id: str, title: str, cases: list[dict[str
     issue = f"{year}年第{number}期"
     clean = [{k: str(case[k]) for k in ("title", "facts", "clause", "rectification")} | (
         {"archive_no": case["archive_no"]} if case.get("archive_no") else {}) for case in cases]
-    portal, wechat = _texts(title, issue, clean)
+    portal, wechat = _texts(title, issue, clean, issuer, f"{now.year}年{now.month}月{now.day}日")
     notice = Notice(year=year, number=number, title=title, cases=clean, portal_text=portal,
                     wechat_text=wechat, instance_id=instance_id, published_at=now, published_by=actor)
     session.add(notice)

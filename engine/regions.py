@@ -47,11 +47,13 @@ def _member(tree: dict[str, _Org], region: _Org | None, function: str) -> str | 
                  if o.parent == region.code and o.function == function), None)
 
 
-def units(session: Session, of: str, lead_function: str = "ndrc") -> dict[str, Any]:
+def units(session: Session, of: str, lead_function: str = "ndrc", also: tuple[str, ...] = ()) -> dict[str, Any]:
     """The region of organisation `of` and the organisations a process there works with: its government, its
     lead (the member with `lead_function`), the region above and its lead, the region's number prefix (its
-    own, else the nearest above), and the units a matter can be passed down to (the region's departments
-    other than the lead, and the governments of the regions below), as form options."""
+    own, else the nearest above), the units a matter can be passed down to (the region's departments
+    other than the lead, and the governments of the regions below) as form options, the region's member
+    of each function (e.g. its justice department), and the Chinese name of each of these (and of `also`) for
+    texts."""
     tree = _tree(session)
     if of not in tree:
         raise NotFound(f"单位 {of} 不存在")
@@ -63,16 +65,26 @@ def units(session: Session, of: str, lead_function: str = "ndrc") -> dict[str, A
     lead = _member(tree, region, lead_function)
     below = [o for o in tree.values() if region and o.parent == region.code and o.code != lead]
     below.sort(key=lambda o: (o.kind == "government", o.code))
+    upper_lead = _member(tree, upper, lead_function)
+    functions: dict[str, str] = {}
+    for o in sorted(tree.values(), key=lambda o: o.code):
+        if region and o.parent == region.code and o.function:
+            functions.setdefault(o.function, o.code)
+    # What texts name: the region, its members and the region above, by their Chinese names (never codes).
+    named = [tree[of], *(o for o in (region, upper) if o), *(tree[c] for c in (lead, upper_lead) if c), *below,
+             *(tree[c] for c in also if c in tree)]
     return {
         "region": region.code if region else None,
         "region_name": region.name if region else None,
         "government": region.code if region else None,
         "lead": lead,
         "upper_government": upper.code if upper else None,
-        "upper_lead": _member(tree, upper, lead_function),
+        "upper_lead": upper_lead,
         "number_prefix": prefix_from.number_prefix if prefix_from else None,
         "units": [{"label": o.name, "value": o.code} for o in below],
         "departments": [o.code for o in below if o.kind != "government"],
+        "functions": functions,
+        "names": {o.code: o.name for o in named},
     }
 
 

@@ -85,11 +85,13 @@ class _Run:
         self.over_limit: LimitExceeded | None = None  # the engine stopped diagram code at a limit
 
     def start_child(self, process_id: str, data: dict[str, Any]) -> str:
-        """Another case started by this one's service task, in the same transaction."""
+        """Another case started by this one's service task, in the same transaction (naming its lanes' units)."""
         check_data(data, "启动数据")
         row = versions.latest_version(self.session, process_id)
-        return _start(self.session, row, definitions.load(self.session, row.id, row.sha256), data,
-                      self.actor, self.now, {"source_instance": self.instance.id}, stored_settings=self.settings).id
+        definition = definitions.load(self.session, row.id, row.sha256)
+        data, named = assignment.lane_data(definition, data)
+        return _start(self.session, row, definition, data, self.actor, self.now,
+                      {**named, "source_instance": self.instance.id}, stored_settings=self.settings).id
 
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
@@ -231,10 +233,8 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     stored = settings.values(session)
     if not assignment.may_start(definition, actor, directory.codes(session, stored)):
         raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
-    variable = assignment.starter_variable(definition)
-    if variable and actor.organisation:  # the lane the case starts in is the starter's organisation
-        data = {**data, variable: actor.organisation}
-    return _start(session, row, definition, data, actor.username, now, stored_settings=stored)
+    data, own = assignment.starting_data(definition, data, actor.organisation)  # it starts in the starter's lane
+    return _start(session, row, definition, data, actor.username, now, own, stored_settings=stored)
 
 
 def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_for: datetime,

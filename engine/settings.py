@@ -5,13 +5,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import cycles, direct
 from .errors import InvalidInput
-from .models import Setting
+from .models import Organisation, Setting
 
 
 def _clock_time(value: str) -> str:
@@ -48,6 +49,18 @@ def _count(most: int) -> Callable[[str], str]:
     return clean
 
 
+def _codes(value: str) -> str:
+    """Organisation codes separated by commas or spaces, each once (whether they exist `change` checks)."""
+    codes = list(dict.fromkeys(c for c in re.split(r"[\s,，、]+", value.strip()) if c))
+    if not codes or not all(re.fullmatch(r"[A-Za-z0-9_]{1,64}", c) for c in codes):
+        raise InvalidInput(f"'{value}' 无效，应为一个或多个单位代码，以逗号分隔 (如 county_ndrc,city_ndrc)")
+    return ",".join(codes)
+
+
+def _code_list(value: str) -> list[str]:
+    return value.split(",")
+
+
 _YES, _NO = ("是", "true", "yes", "on", "1"), ("否", "false", "no", "off", "0")
 
 
@@ -67,7 +80,8 @@ class Known:
     default: str
     description: str
     clean: Callable[[str], str]
-    process: str | None = None  # a number of days the process's diagram reads from its start data
+    process: str | None = None  # a value the process's diagram reads from its start data
+    value: Callable[[str], Any] = int  # how the diagram reads it: days by default, or a list of codes
 
 
 KNOWN: dict[str, Known] = {
@@ -93,6 +107,14 @@ KNOWN: dict[str, Known] = {
     "archive_security_cycle": Known("R/2026-01-05T09:00/P3M", "案例资料定期安全检查的启动周期 (ISO 8601 "
                                     "重复区间；填 停用 则只手动发起)", cycles.clean),
     "archive_security_days": Known("10", "案例资料安全检查的完成时限 (工作日)", _days, "archive_security_check"),
+    # A case the system starts on a cycle has no starter to take its lead from: these settings name the regions
+    # (any of their organisations, e.g. their NDRC) that run one, each its own case led by the region's NDRC.
+    "self_inspection_leads": Known("county_ndrc", "定期自查自纠由哪些地区开展 (单位代码，逗号分隔，如 "
+                                   "county_ndrc,city_ndrc；每个地区各开展一次，由该地区发展改革部门牵头)",
+                                   _codes, "self_inspection", _code_list),
+    "archive_security_leads": Known("city_ndrc", "定期案例资料安全检查由哪些地区开展 (单位代码，逗号分隔；"
+                                    "每个地区各检查本地区登记的案例档案，由该地区发展改革部门负责)",
+                                    _codes, "archive_security_check", _code_list),
     # Diagram code runs in the command's process: a runaway script must end, with an error naming its element.
     "script_cpu_seconds": Known("2", "脚本、表达式与说明模板每次求值的 CPU 时间上限 (秒)", _positive(60)),
     "script_memory_mb": Known("256", "脚本、表达式与说明模板每次求值的内存上限 (MB)", _positive(4096, True)),
@@ -126,9 +148,10 @@ def values(session: Session) -> dict[str, str]:
         key: stored[key] for key in _REVISIONS if key in stored}
 
 
-def for_process(stored: dict[str, str], process_id: str) -> dict[str, int]:
-    """The day counts a process's diagram reads, as `values` gives them."""
-    return {key: int(stored.get(key, known.default)) for key, known in KNOWN.items() if known.process == process_id}
+def for_process(stored: dict[str, str], process_id: str) -> dict[str, Any]:
+    """The settings a process's diagram reads (day counts, lists of codes), as `values` gives them."""
+    return {key: known.value(stored.get(key, known.default)) for key, known in KNOWN.items()
+            if known.process == process_id}
 
 
 def _put(session: Session, key: str, value: str, actor: str, now: datetime) -> None:
@@ -146,6 +169,10 @@ def change(session: Session, key: str, value: str, actor: str, now: datetime) ->
     if known is None:
         raise InvalidInput(f"没有名为 {key} 的设置 (可用: {', '.join(KNOWN)})")
     clean = known.clean(value)
+    if known.clean is _codes:
+        unknown = set(clean.split(",")) - set(session.scalars(select(Organisation.code)))
+        if unknown:
+            raise InvalidInput(f"单位 {', '.join(sorted(unknown))} 不存在 (zhunru org list 列出全部单位)")
     _put(session, key, clean, actor, now)
     return clean
 

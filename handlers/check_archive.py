@@ -1,16 +1,18 @@
 """check_archive: the archive's periodic security check by the system (L§13(六)): every archived
-case's hash chain and evidence, and every catalogued material, as stored."""
-from marshmallow import Schema
+case's hash chain and evidence, and every catalogued material, as stored (of one region's archive, by the
+prefix of its numbers)."""
+from marshmallow import Schema, fields
 
 from .registry import HandlerContext, Operator
 
 
 class Params(Schema):
-    pass
+    prefix = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "只核验该编号前缀（本地区）的档案，如 LF；不填则核验全部"})
 
 
 def handle(params: dict, ctx: HandlerContext) -> dict:
-    result = ctx.check_archive()
+    result = ctx.check_archive(params["prefix"])
     return {**result, "at": ctx.now.isoformat()}
 
 

@@ -13,8 +13,9 @@ class Params(Schema):
 
 def handle(params: dict, ctx: HandlerContext) -> dict:
     report_id = ctx.escalate(params["step"], params["overdue_unit"], params["reported_to"])
-    unit = params["overdue_unit"] or "有关单位"
-    body = f"案件 {ctx.instance_id} 的环节「{params['step']}」已超过时限，逾期单位：{unit}。"
+    # People read it: the matter by its title, the step and the units by their names, never codes or ids.
+    unit = ctx.unit_name(params["overdue_unit"]) or "有关单位"
+    body = f"办件「{ctx.case_title}」的环节「{ctx.step_title(params['step'])}」已超过时限，逾期单位：{unit}。"
     ctx.notify(params["reported_to"], "逾期情况报告", body)
     ctx.notify(params["supervisor"], "督办提醒", body)
     return {"report_id": report_id, "reported_to": params["reported_to"], "at": ctx.now.isoformat()}

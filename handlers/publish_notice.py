@@ -15,10 +15,12 @@ class Case(Schema):
 class Params(Schema):
     title = fields.String(required=True, metadata={"description": "通报标题"})
     cases = fields.List(fields.Nested(Case), required=True, metadata={"description": "案例列表"})
+    issuer = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "发布单位的名称（写入通报全文，如 襄垣县发展改革和科学技术局）"})
 
 
 def handle(params: dict, ctx: HandlerContext) -> dict:
-    return ctx.publish_notice(params["title"], params["cases"])
+    return ctx.publish_notice(params["title"], params["cases"], params["issuer"])
 
 
 OPERATOR = Operator("publish_notice", "发布典型案例通报（门户网站、微信公众号）", Params, handle)

@@ -15,10 +15,20 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     # 好差评: five levels.
     "satisfaction": {"very_satisfied": "非常满意", "satisfied": "满意", "basic": "基本满意",
                      "dissatisfied": "不满意", "very_dissatisfied": "非常不满意"},
-    # L§9, X-A9: what a self-inspection covers.
-    "inspection_scope": {"policy": "政策文件（是否超出负面清单增设审批条件、设定地方保护条款）",
-                         "approval": "审批流程（是否违规设置隐性门槛）", "qualification": "市场主体准入资质",
-                         "competition": "竞争行为（垄断协议、虚假材料等）"},
+    # L§9(二), X-A9 §3, X-A7 §2: what a self-inspection covers. L§9 names the objects (the policy documents and
+    # approval flows of governments and departments; market entities' qualifications and competition) and what
+    # to look for in each; X-A9 §3 adds what the nation opened up but is still approved locally, and monopolies
+    # made by administrative means where approval was lifted; X-A7 §2 trade associations and chambers.
+    "inspection_scope": {
+        "policy": "政策文件：是否超出负面清单增设审批条件、变相设定地方保护条款",
+        "approval": "审批流程：是否违规设置隐性门槛",
+        "opened_still_approved": "国家层面已放开但地方仍在审批的事项",
+        "administrative_monopoly": ("已放开审批的行业领域：是否通过行政手段干预造成行业垄断，"
+                                    "导致其他市场主体难以公平准入"),
+        "qualification": "市场主体准入资质：是否通过虚假材料等手段规避准入限制",
+        "competition": "市场主体竞争行为：是否通过垄断协议等手段排除、限制竞争",
+        "associations": "行业协会、商会：是否排除、限制本行业经营主体平等准入",
+    },
 }
 
 CASE_CATEGORIES = VOCABULARIES["case_category"]

@@ -53,18 +53,27 @@ def _year(text: str) -> int | None:
     return int(text)
 
 
+def _quarter(text: str) -> int | None:
+    if not text:
+        return None
+    if text not in ("1", "2", "3", "4"):
+        raise InvalidInput(f"季度 {inputs.shown(text, 20)} 无效，应为 1 到 4")
+    return int(text)
+
+
 @bp.get("/archive")
 @login_required
 def archive_page():
+    """L§13(三): the catalogue by category, time (the year and quarter a case happened) and importance."""
     filters = {key: (request.args.get(key) or "").strip() or None for key in ("text", "category", "importance")}
-    year = request.args.get("year", "").strip()
+    year, quarter = request.args.get("year", "").strip(), request.args.get("quarter", "").strip()
     with transaction() as db:
         actor = current_actor()
         entries = archive.catalogue(db, filters["text"], filters["category"], _year(year), filters["importance"],
-                                    access.visible(actor, access.jurisdiction(db, actor)))
+                                    access.visible(actor, access.jurisdiction(db, actor)), _quarter(quarter))
         names = directory.names(db)
-    return render_template("archive.html", entries=entries, filters=filters, year=year, names=names,
-                           categories=archive.CATEGORIES, importance=archive.IMPORTANCE)
+    return render_template("archive.html", entries=entries, filters=filters, year=year, quarter=quarter,
+                           names=names, categories=archive.CATEGORIES, importance=archive.IMPORTANCE)
 
 
 @bp.get("/public/notices")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from engine import audit, cycles, definitions, schedules, settings, timers
 from engine.errors import DefinitionError, InvalidInput
 from engine.models import Instance, Organisation
+from handlers.vocabulary import VOCABULARIES
 from tests.conftest import at
 from tests.driver import Case
 
@@ -50,14 +51,22 @@ def test_each_scheduled_process_starts_one_case_at_each_time_of_its_cycle(sessio
     campaign = Case.of(sessions, first["self_inspection"], at("2026-04-05 09:00"))
     view = campaign.view()
     assert (view["status"], view["started_by"]) == ("running", "system")
-    assert view["title"] == "2026年4月定期市场准入违规案例自查自纠（ZC-2026-0001）"
+    # The system has no organisation: the setting self_inspection_leads names the region (default 襄垣县).
+    assert view["title"] == "2026年4月定期市场准入违规案例自查自纠（XY-ZC-2026-0001）"
+    assert view["data"]["lead"] == "county_ndrc"
     with sessions() as s:
         county = s.scalar(select(Organisation.id).where(Organisation.code == "county_gov"))
         departments = set(s.scalars(select(Organisation.code).where(Organisation.parent_id == county,
-                                                                    Organisation.kind == "department")))
-    assert len(departments) == 6
+                                                                    Organisation.kind == "department",
+                                                                    Organisation.code != "county_ndrc")))
+    assert len(departments) == 5
     assert {(t["task_name"], t["organisation"]) for t in view["ready_tasks"]} == {
         ("inspect", code) for code in departments}
+    # Every scope the documents name, exactly the shared list's.
+    assert view["data"]["scope"] == list(VOCABULARIES["inspection_scope"])
+    check = Case.of(sessions, first["archive_security_check"], at("2026-04-05 09:00")).view()
+    assert (check["title"], check["ready_tasks"][0]["organisation"]) == ("临汾市案例资料安全检查（LF-AQ-2026-0001）",
+                                                                      "city_ndrc")
     # The report deadline is counted from the setting: 20 working days from Sun 04-05.
     assert view["data"]["report_deadline"].startswith("2026-05-")
     assert plan(sessions)["self_inspection"]["last_instance_id"] == campaign.id
@@ -95,11 +104,61 @@ def test_workers_stopped_over_several_cycles_start_one_case_for_the_latest(sessi
 
 def test_a_manual_or_notice_start_never_fires_the_timer_start(sessions):
     case = Case(sessions, "self_inspection", "county_ndrc", at("2026-04-05 08:00"),
-                {"campaign_title": "手动部署的自查", "scope": ["policy"], "departments": ["county_housing"]})
+                {"campaign_title": "手动部署的自查", "scope": ["policy"]})
+    case.complete("choose_departments", "county_ndrc", at("2026-04-05 08:00"), {"departments": ["county_housing"]})
     assert case.ready() == ["inspect"]
-    assert "units_result" not in case.view()["data"]
+    assert case.view()["data"]["scheduled_for"] is None
     assert set(started(sessions, "2026-04-05 09:00")) == SCHEDULED
     assert count(sessions, "self_inspection") == 2
+
+
+def test_each_region_a_setting_lists_runs_its_own_scheduled_campaign_and_check(sessions):
+    """Scheduled cases have no starter: the settings name the regions that run them, one case per region, each
+    led by its own NDRC over its own departments and archive."""
+    archived = Case(sessions, "case_registry", "city_housing", at("2026-03-02 09:00"),
+                    {"title": "某局限定本地供应商", "summary": "采购公告限定本市企业。", "category": "HIDDEN_BARRIER",
+                     "case_date": "2026-02-20"})
+    archived.complete("check_materials", "city_ndrc", at("2026-03-02 10:00"), {"materials_decision": "accept"})
+    archived.complete("classify", "city_ndrc", at("2026-03-02 11:00"),
+                      {"archive_category": "HIDDEN_BARRIER", "case_date": "2026-02-20", "importance": "general",
+                       "keywords": ""})
+    started(sessions, "2026-03-02 09:00")
+    change(sessions, "self_inspection_leads", "county_ndrc, city_gov")
+    change(sessions, "archive_security_leads", "city_ndrc，county_ndrc")
+    first = started(sessions, "2026-04-05 09:00")
+    assert set(first) == SCHEDULED  # one schedule each; the first case starts the other regions'
+    assert count(sessions, "self_inspection") == 2 and count(sessions, "archive_security_check") == 2
+    with sessions() as s:
+        cases = {i.id: i for i in s.scalars(select(Instance).where(Instance.process_id.in_(SCHEDULED)))}
+    views = {iid: Case.of(sessions, iid, at("2026-04-05 09:00")).view() for iid in cases}
+    campaigns = {v["data"]["lead"]: v for v in views.values() if v["process_id"] == "self_inspection"}
+    assert set(campaigns) == {"county_ndrc", "city_ndrc"}
+    linfen, xiangyuan = campaigns["city_ndrc"], campaigns["county_ndrc"]
+    assert linfen["data"]["source_instance"] == xiangyuan["instance_id"] == first["self_inspection"]
+    assert linfen["title"] == "2026年4月定期市场准入违规案例自查自纠（LF-ZC-2026-0001）"
+    assert {t["organisation"] for t in linfen["ready_tasks"]} == {
+        "city_market_regulation", "city_approval_bureau", "city_housing", "city_justice"}
+    assert {t["organisation"] for t in xiangyuan["ready_tasks"]} >= {"county_housing", "county_transport"}
+    checks = {v["data"]["lead"]: v for v in views.values() if v["process_id"] == "archive_security_check"}
+    assert {lead: v["title"] for lead, v in checks.items()} == {
+        "city_ndrc": "临汾市案例资料安全检查（LF-AQ-2026-0001）",
+        "county_ndrc": "襄垣县案例资料安全检查（XY-AQ-2026-0001）"}
+    # Each checks its own region's archive: Linfen's one case, none of Xiangyuan's.
+    assert checks["city_ndrc"]["data"]["integrity_result"]["checked"] == 1
+    assert checks["county_ndrc"]["data"]["integrity_result"]["checked"] == 0
+    assert {v["ready_tasks"][0]["organisation"] for v in checks.values()} == {"city_ndrc", "county_ndrc"}
+    with sessions() as s:
+        assert audit.verify(s, list(cases))["failed"] == []
+
+
+def test_the_regions_a_setting_lists_must_exist(sessions):
+    for value, message in [("nowhere_ndrc", "单位 nowhere_ndrc 不存在"), ("county ndrc!", "单位代码"),
+                           (" ", "单位代码")]:
+        with pytest.raises(InvalidInput, match=message):
+            change(sessions, "self_inspection_leads", value)
+    with sessions() as s:
+        assert settings.values(s)["self_inspection_leads"] == "county_ndrc"
+        assert settings.for_process(settings.values(s), "self_inspection")["self_inspection_leads"] == ["county_ndrc"]
 
 
 def test_bad_cycles_are_refused_with_a_message_and_nothing_changes(sessions):

@@ -85,9 +85,26 @@ def test_every_category_of_clue_closes_and_is_archived(sessions, category):
     assert registry_case.status == "running" and registry_case.error_message is None
     registered = Case.of(sessions, registry_case.id, at("2026-03-03 09:00"))
     assert registered.view()["data"]["category"] == category
-    registered.complete("check_materials", "city_ndrc", at("2026-03-03 10:00"), {"materials_decision": "accept"})
-    registered.complete("classify", "city_ndrc", at("2026-03-03 11:00"),
-                        {"archive_category": category, "importance": "general", "keywords": "线索"})
+    lead = registered.view()["data"]["lead"]  # the NDRC that keeps the clue's region's archive
+    registered.complete("check_materials", lead, at("2026-03-03 10:00"), {"materials_decision": "accept"})
+    registered.complete("classify", lead, at("2026-03-03 11:00"),
+                        {"archive_category": category, "case_date": "2026-03-03", "importance": "general",
+                         "keywords": "线索"})
     with sessions() as s:
         [entry] = archive.catalogue(s)
     assert (entry["category"], entry["category_text"]) == (category, VOCABULARIES["case_category"][category])
+
+
+@pytest.mark.parametrize("path, element", [("processes/self_inspection.bpmn", "scheduled_campaign"),
+                                           ("processes/case_notice.bpmn", "start_self_inspection")])
+def test_campaigns_started_without_a_person_cover_every_scope_of_the_shared_list(path, element):
+    """A scheduled campaign and one a notice starts cover all of L§9 / X-A9's scope: the diagrams name exactly the
+    codes of the shared list (a new scope added there must be added to them)."""
+    from lxml import etree
+
+    node = etree.parse(str(ROOT / path)).find(f".//*[@id='{element}']")
+    text = etree.tostring(node, encoding="unicode").replace("&quot;", '"')
+    named = text[text.index('"scope": [' if '"scope": [' in text else "scope = [") :]
+    codes = named[named.index("[") + 1:named.index("]")].replace('"', "").replace(" ", "").split(",")
+    assert codes == list(VOCABULARIES["inspection_scope"])
+    assert {"opened_still_approved", "qualification", "competition"} <= set(codes)  # L§9(二), X-A9 §3

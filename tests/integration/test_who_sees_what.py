@@ -6,7 +6,7 @@ from engine import access, archive, claims, directory, ledgers, runtime
 from engine.errors import InvalidInput, NotEntitled, NotFound
 from tests.conftest import at
 from tests.driver import Case
-from tests.integration.test_case_registry import SUBMIT
+from tests.integration.test_case_registry import CLASSIFIED, SUBMIT
 from tests.integration.test_clue_0137 import REGISTER
 
 NOW = at("2026-03-02 12:00")
@@ -15,9 +15,8 @@ NOW = at("2026-03-02 12:00")
 def _archived(sessions, title=SUBMIT["title"]) -> Case:
     case = Case(sessions, "case_registry", "county_market_regulation", at("2026-03-02 09:00"),
                 SUBMIT | {"title": title})
-    case.complete("check_materials", "city_ndrc", at("2026-03-02 10:00"), {"materials_decision": "accept"})
-    case.complete("classify", "city_ndrc", at("2026-03-02 11:00"),
-                  {"archive_category": "ENTITY", "importance": "important", "keywords": "行业协会"})
+    case.complete("check_materials", "county_ndrc", at("2026-03-02 10:00"), {"materials_decision": "accept"})
+    case.complete("classify", "county_ndrc", at("2026-03-02 11:00"), CLASSIFIED)
     return case
 
 
@@ -31,8 +30,9 @@ def _catalogue(sessions, user: str, **filters) -> list[str]:
 def test_the_archive_catalogue_shows_a_case_only_to_those_who_may_see_it(sessions):
     _archived(sessions)
     assert _catalogue(sessions, "county_market_regulation") == [SUBMIT["title"]]  # who submitted it
-    assert _catalogue(sessions, "city_ndrc_clerk") == [SUBMIT["title"]]  # the archive's keeper
-    assert _catalogue(sessions, "city_auditor") == [SUBMIT["title"]]  # its jurisdiction
+    assert _catalogue(sessions, "county_ndrc_clerk") == [SUBMIT["title"]]  # the archive's keeper: its county's NDRC
+    assert _catalogue(sessions, "county_auditor") == [SUBMIT["title"]]  # its jurisdiction
+    assert _catalogue(sessions, "city_ndrc_clerk") == [] and _catalogue(sessions, "city_auditor") == []  # 临汾's
     assert _catalogue(sessions, "county_housing") == []  # an organisation with no part in it
     assert _catalogue(sessions, "county_housing", text="协会") == []
 
