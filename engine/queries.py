@@ -127,7 +127,7 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
     if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
     loaded = definitions.load(session, instance.definition_id)
-    specs = loaded.spec.task_specs
+    specs = _steps(loaded)
     workflow = serialization.restore(instance.state, loaded.specs)
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                             .order_by(HumanTask.created_at, HumanTask.id))
@@ -165,6 +165,13 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
     }
 
 
+def _steps(loaded: Any) -> dict[str, Any]:
+    """Every step of a version by its id, those of the processes it calls too (a campaign's department steps):
+    so each is named by its title, never by its id."""
+    called = {name: sp for sub in loaded.specs.subprocess_specs.values() for name, sp in sub.task_specs.items()}
+    return {**called, **loaded.spec.task_specs}
+
+
 def _step_title(specs: dict[str, Any], name: str | None) -> str | None:
     return projections.task_title(specs[name]) if name in specs else name
 
@@ -177,8 +184,9 @@ def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
     instance = session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
-    spec = definitions.load(session, instance.definition_id).spec
-    specs = spec.task_specs
+    loaded = definitions.load(session, instance.definition_id)
+    spec = loaded.spec
+    specs = _steps(loaded)
     # The start data were filled in on the start event's form, when it has one.
     start_form = next((projections.form_key(s) for s in spec.start.outputs if projections.form_key(s)), None)
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "task_name": e.task_name,

@@ -15,7 +15,7 @@ class Params(Schema):
                                metadata={"description": "重要程度", "vocabulary": "case_importance"})
     case_date = fields.String(load_default=None, allow_none=True, metadata={"description": "案例时间"})
     source_unit = fields.String(load_default=None, allow_none=True, metadata={"description": "报送单位"})
-    source_instance = fields.String(load_default=None, allow_none=True, metadata={"description": "来源案件"})
+    source_instance = fields.String(load_default=None, allow_none=True, metadata={"description": "来源办件"})
     files = fields.List(fields.String(), load_default=list, metadata={"description": "案例材料文件"})
 
 

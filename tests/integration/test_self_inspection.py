@@ -176,6 +176,10 @@ def test_overdue_rectification_and_report_escalate(sessions):
     assert case.fire(at("2026-04-01 00:01")) == ["report_deadline_timer"]
     assert sorted((e["step"], e["overdue_unit"], e["reported_to"]) for e in case.view()["escalations"]) == [
         ("rectify", "county_housing", "county_gov"), ("report", "county_transport", "county_gov")]
+    # Steps of the called processes are named too: on the case page and in its history, never by their ids.
+    assert [e["step_title"] for e in case.view()["escalations"]] == ["整改", "报送书面报告"]
+    titles = {e["task_name"]: e["step_title"] for e in case.history() if e["task_name"]}
+    assert (titles["inspect"], titles["rectify_deadline"]) == ("自查并登记问题", "整改时限")
     reports = notifications(sessions, "county_gov")
     assert [title for title, _ in reports] == ["逾期情况报告", "逾期情况报告"]
     assert "的环节「整改」已超过时限，逾期单位：襄垣县住房和城乡建设管理局。" in reports[0][1]
