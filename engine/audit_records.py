@@ -5,6 +5,7 @@ title and the ledger rows its handlers wrote.
 Each is derived as the engine derives it: the rows from the stored workflow state (itself compared with
 the replay's), the parties and the title from the replay's state after each command, the ledger rows by
 applying the recorded service calls' writes again."""
+import copy
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -168,6 +169,8 @@ class LedgerWrites:
         self.rows: dict[str, dict[str, Any]] = {}
 
     def record(self, ledger: str, item_key: str, now: datetime, **values: Any) -> int:
+        # As the database keeps what was written then: the workflow may change these objects afterwards.
+        values = copy.deepcopy(values)
         row = self.rows.get(item_key)
         if row is None:
             row = self.rows[item_key] = {

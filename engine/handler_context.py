@@ -7,6 +7,7 @@ from sqlalchemy import insert, select
 
 from . import archive, credit, direct, directory, files, ledgers, notices, projections, regions
 from .clock import local_iso
+from .errors import ZhunruError
 from .models import Escalation, Instance, Notification, Organisation, Timer
 
 if TYPE_CHECKING:
@@ -120,3 +121,19 @@ class HandlerContext:
             select(Instance.id).where(Instance.process_id == process_id, Instance.subject_key == subject_key,
                                       Instance.status == "running", Instance.id != self.instance_id)
             .order_by(Instance.started_at)).first()
+
+    def deliver(self, instance_id: str, name: str, payload: dict[str, Any]) -> str | None:
+        """Deliver a message to another case in this command's transaction, as this command's user; None when
+        delivered, else why not (that case does not wait for it, e.g. it runs a version without it), and then
+        nothing of it is kept."""
+        from . import runtime  # runtime builds this context
+
+        if instance_id == self.instance_id:
+            return "不能向本办件自身发送消息"
+        actor = directory.actor_or_none(self._session, self._run.actor) or directory.SYSTEM
+        try:
+            with self._session.begin_nested():
+                runtime.deliver_message(self._session, instance_id, name, payload, actor, self.now)
+        except ZhunruError as exc:
+            return str(exc)
+        return None

@@ -18,12 +18,16 @@ LEDGERS = {"complaint": "投诉举报工作台账", "rectification": "问题整�
 STATUS_TEXT = {
     "open": "办理中", "returned": "已退单", "handled": "已答复", "reopened": "不满意重办",
     "rectifying": "整改中", "reviewing": "甄别复核中", "closed": "已销号", "merged": "并入原件",
+    "dispatched": "已派单", "redispatch": "已退单待重新派单", "replying": "答复中",  # a complaint (X-A7 §6)
 }
 COLUMNS = [("序号", 6), ("编号", 14), ("来源", 14), ("事项", 48), ("责任单位", 22), ("责任人", 10),
            ("期限", 18), ("状态", 12), ("登记时间", 18), ("办结（销号）时间", 18)]
 # X-A9 §2, X-A6: a problem is entered with its root cause, plan, measures and target besides deadline and person.
 DETAIL_COLUMNS = {"rectification": [("root_cause", "原因分析", 30), ("plan", "整改方案", 30),
-                                    ("measures", "整改措施", 30), ("target", "整改目标", 30)]}
+                                    ("measures", "整改措施", 30), ("target", "整改目标", 30)],
+                  # X-A7 §6: every complainant (a merged repeat's too) and whether answered; co-departments; returns
+                  "complaint": [("complainants_text", "投诉举报人（答复情况）", 36), ("co_text", "协办部门", 22),
+                                ("returns_text", "退单记录（理由）", 36)]}
 
 
 def _known(ledger: str) -> str:

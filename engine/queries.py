@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 
 from . import (
     assignment,
+    case_data,
     deadlines,
     definitions,
     files,
     forms,
     history,
     instructions,
+    privacy,
     projections,
     runtime,
     serialization,
@@ -122,7 +124,8 @@ def tasks_for(session: Session, actor: Actor, now: datetime, limit: int = 1000) 
     return task_page(session, actor, now, per_page=limit)["items"]
 
 
-def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str, Any]:
+def instance_view(session: Session, instance_id: str, now: datetime, viewer: Actor | None = None) -> dict[str, Any]:
+    """The case as `viewer` may see it (personal data masked unless theirs to see; None: the console)."""
     instance = session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
@@ -138,12 +141,14 @@ def instance_view(session: Session, instance_id: str, now: datetime) -> dict[str
                                   .order_by(Escalation.id))
     waiting_messages = sorted({t.task_spec.event_definition.name
                                for t in projections.waiting_message_tasks(workflow)})
+    data = case_data.with_objects(workflow)
+    shown = privacy.shown_to(viewer, privacy.policy(session, loaded, data), data)
     return {
         "instance_id": instance.id, "process_id": instance.process_id, "process_name": loaded.name,
         "version": loaded.version,
         "status": instance.status, "title": instance.title, "started_by": instance.started_by,
         "started_at": _iso(instance.started_at), "completed_at": _iso(instance.completed_at),
-        "data": runtime.instance_data(workflow),
+        "data": shown(data),
         "ready_tasks": ready,
         "overdue": any(t["overdue"] for t in ready),
         "waiting_timers": [{"task_name": t.task_name, "due_at": _iso(t.due_at),
@@ -180,7 +185,8 @@ def _step_ids(workflow: Any, state: TaskState) -> list[str]:
     return sorted({t.task_spec.bpmn_id for t in workflow.get_tasks(state=state) if t.task_spec.bpmn_id})
 
 
-def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
+def history_view(session: Session, instance_id: str, viewer: Actor | None = None) -> list[dict[str, Any]]:
+    """The case's events as `viewer` may see them (personal data masked unless theirs to see)."""
     instance = session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"实例 {instance_id} 不存在")
@@ -189,12 +195,15 @@ def history_view(session: Session, instance_id: str) -> list[dict[str, Any]]:
     specs = _steps(loaded)
     # The start data were filled in on the start event's form, when it has one.
     start_form = next((projections.form_key(s) for s in spec.start.outputs if projections.form_key(s)), None)
+    events = list(history.events(session, instance_id))
+    started = next((e.data.get("data") or {} for e in events if e.kind == "instance_started"), {})
+    shown = privacy.shown_to(viewer, privacy.policy(session, loaded, started), [e.data for e in events])
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "task_name": e.task_name,
              "step_title": _step_title(specs, e.task_name),
              "form_key": (projections.form_key(specs[e.task_name]) if e.task_name in specs
                           else start_form if e.kind == "instance_started" else None),
-             "data": e.data, "hash": e.hash}
-            for e in history.events(session, instance_id)]
+             "data": shown(e.data), "hash": e.hash}
+            for e in events]
 
 
 def _instructions(session: Session, spec: Any, data: dict[str, Any]) -> str | None:
@@ -218,10 +227,15 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     shown = set(forms.input_keys(schema)) - set(forms.file_fields(schema)) | set(forms.option_keys(schema)) \
         if schema else set()
     opened_on = runtime.form_data(spiff_task) if spiff_task is not None else {}
-    prefill = {k: opened_on[k] for k in shown if k in opened_on}
+    # What the form and its instructions receive is masked already: a unit that may not see a person's name and
+    # telephone never gets them, whatever the page does with the data.
+    whole = case_data.with_objects(workflow)
+    masked = privacy.shown_to(actor, privacy.policy(session, loaded, whole), whole, data)
+    prefill = masked({k: opened_on[k] for k in shown if k in opened_on})
     return {
         "task": task_view(task, now, instance.title, loaded.name),
         "may_act": assignment.may_act(task, actor),
-        "instructions": _instructions(session, spiff_task.task_spec, data) if spiff_task is not None else None,
+        "instructions": _instructions(session, spiff_task.task_spec, masked(data)) if spiff_task is not None
+        else None,
         "schema": schema, "prefill": prefill,
     }

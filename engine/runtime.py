@@ -16,6 +16,7 @@ from . import (
     access,
     assignment,
     calendar,
+    case_data,
     decisions,
     definitions,
     direct,
@@ -206,10 +207,8 @@ class _Run:
 
 
 def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The case data as a user sees it: the end's data when finished, else the latest step's."""
-    if workflow.is_completed() or workflow.last_task is None:
-        return workflow.data
-    return workflow.last_task.data
+    """The case data as a user sees it: the end's data when finished, else the latest step's on its own path."""
+    return case_data.main_path(workflow)
 
 
 # Built once: a statement built per call costs more than running it, and every command runs it.

@@ -93,7 +93,16 @@ KNOWN: dict[str, Known] = {
     "complaint_return_days": Known("2", "投诉退单时限 (工作日)", _days, "complaint"),
     "complaint_handle_days": Known("5", "投诉办理时限 (工作日)", _days, "complaint"),
     "complaint_complex_days": Known("15", "复杂投诉经批准延期后的办理时限 (工作日)", _days, "complaint"),
-    "complaint_report_days": Known("5", "办结后向县发展改革局报送正式书面报告的时限 (工作日)", _days, "complaint"),
+    "complaint_report_days": Known("5", "承办部门向牵头发展改革部门报送正式书面报告的时限 (工作日)", _days,
+                                   "complaint"),
+    # X-A7 §6 "组织协调涉及的有关部门研究处理": a co-department's opinion reaches the handling department first.
+    "complaint_assist_days": Known("3", "协办部门向承办部门提出协办意见的时限 (工作日，自签收起)", _days,
+                                   "complaint"),
+    # X-A7 §6 "按规定将处理结果及时反馈投诉举报方", then the return visit and the NDRC's reviews.
+    "complaint_reply_days": Known("2", "核查处理后答复每位投诉举报人的时限 (工作日)", _days, "complaint"),
+    "complaint_revisit_days": Known("3", "答复后回访投诉举报人 (好差评) 的时限 (工作日)", _days, "complaint"),
+    "complaint_review_days": Known("2", "牵头发展改革部门审核延期申请与书面报告的时限 (工作日)", _days,
+                                   "complaint"),
     # L§13(五): the archive is reviewed periodically; every case's materials at this interval.
     "archive_review_days": Known("180", "案例档案定期审核间隔 (自然日)", _days, "case_registry"),
     "self_inspection_report_days": Known("20", "自查自纠书面报告时限 (工作日)", _days, "self_inspection"),

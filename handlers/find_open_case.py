@@ -13,4 +13,4 @@ def handle(params: dict, ctx: HandlerContext) -> dict:
     return {"instance_id": ctx.open_case_with_subject(params["process_id"], params["subject_key"])}
 
 
-OPERATOR = Operator("find_open_case", "查找同一事项的在办案件（重复投诉）", Params, handle)
+OPERATOR = Operator("find_open_case", "查找同一事项的在办件（重复投诉）", Params, handle)

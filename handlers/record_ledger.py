@@ -9,8 +9,9 @@ from .registry import HandlerContext, Operator
 class Params(Schema):
     ledger = fields.String(required=True, metadata={"description": "台账: complaint 或 rectification"})
     item_key = fields.String(required=True, metadata={"description": "事项编号 (本办件内唯一)"})
-    status = fields.String(required=True, metadata={"description": "状态: open/returned/handled/reopened/"
-                                                                    "rectifying/reviewing/closed/merged"})
+    status = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "状态: open/dispatched/redispatch/replying/handled/reopened/"
+                                                    "rectifying/reviewing/closed/merged (不填则不变，新事项为 open)"})
     source = fields.String(load_default=None, allow_none=True, metadata={"description": "来源"})
     title = fields.String(load_default=None, allow_none=True, metadata={"description": "事项"})
     organisation = fields.String(load_default=None, allow_none=True, metadata={"description": "责任单位代码"})
@@ -31,8 +32,10 @@ def handle(params: dict, ctx: HandlerContext) -> dict:
         if params["deadline"].tzinfo is None:
             raise ValidationError(f"期限 {deadline!r} 缺少时区", "deadline")
     ledger, key = params.pop("ledger"), params.pop("item_key")
+    if params["status"] is None:  # an update that leaves the status as it is (a new item opens)
+        params.pop("status")
     row_id = ctx.record_ledger(ledger, key, **params)
-    return {"ledger": ledger, "item_key": key, "status": params["status"], "row": row_id}
+    return {"ledger": ledger, "item_key": key, "status": params.get("status"), "row": row_id}
 
 
 OPERATOR = Operator("record_ledger", "登记或更新台账事项", Params, handle)

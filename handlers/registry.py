@@ -57,6 +57,8 @@ class HandlerContext(Protocol):
 
     def open_case_with_subject(self, process_id: str, subject_key: str) -> str | None: ...
 
+    def deliver(self, instance_id: str, name: str, payload: dict[str, Any]) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Operator:

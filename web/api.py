@@ -66,7 +66,8 @@ class ComplaintReceivedSchema(Schema):
     instance_id = fields.String(required=True)
     complaint_no = fields.String(required=True, metadata={"description": "投诉编号，如 TS-2026-0001"})
     status = fields.String(required=True)
-    repeat_of = fields.String(allow_none=True, metadata={"description": "重复投诉并入的在办办件"})
+    repeat_of = fields.String(allow_none=True,
+                              metadata={"description": "重复投诉并入的在办件 (其投诉举报人随该办件一并答复)"})
 
 
 class TaskSchema(Schema):
@@ -237,8 +238,9 @@ def receive_complaint(body):
     with transaction() as db:
         instance = runtime.start_instance(db, "complaint", body, g.api_actor, system_now())
         data = queries.instance_view(db, instance.id, system_now())["data"]
+        merged = (data.get("merge_result") or {}).get("delivered")
         return {"instance_id": instance.id, "complaint_no": data["number_result"]["number"],
-                "status": instance.status, "repeat_of": data["find_repeat_result"]["instance_id"]}
+                "status": instance.status, "repeat_of": data["find_repeat_result"]["instance_id"] if merged else None}
 
 
 @blp.route("/instances/<instance_id>")
@@ -248,7 +250,7 @@ def get_instance(instance_id: str):
     """办件状态"""
     with transaction() as db:
         access.require_instance(db, g.api_actor, instance_id)
-        return queries.instance_view(db, instance_id, system_now())
+        return queries.instance_view(db, instance_id, system_now(), g.api_actor)
 
 
 @blp.route("/instances/<instance_id>/history")
@@ -258,7 +260,7 @@ def get_history(instance_id: str):
     """办件办理记录"""
     with transaction() as db:
         access.require_instance(db, g.api_actor, instance_id)
-        return queries.history_view(db, instance_id)
+        return queries.history_view(db, instance_id, g.api_actor)
 
 
 @blp.route("/tasks")

@@ -4,7 +4,7 @@ Read-only over the auditor's jurisdiction; every view and export is itself recor
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import access, access_log, audit, process_mining, versions
+from engine import access, access_log, audit, privacy, process_mining, versions
 from engine.clock import system_now
 from engine.models import Definition, Instance
 
@@ -46,7 +46,9 @@ def replay(instance_id: str):
     actor = current_actor()
     with transaction() as db:
         instance = access.require_instance(db, actor, instance_id)
-        steps = audit.timeline(db, instance)
+        timeline = audit.timeline(db, instance)
+        # An auditor reads the record, not the people in it: a complainant's name and telephone stay masked.
+        steps = privacy.shown_to(actor, privacy.of_instances(db, [instance_id]).get(instance_id), timeline)(timeline)
         version = db.scalar(select(Definition.version).where(Definition.id == instance.definition_id))
         access_log.record(db, actor.username, "view_replay", instance_id, system_now(), {"steps": len(steps)})
         title = instance.title

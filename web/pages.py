@@ -102,9 +102,11 @@ def reassign(task_id: str):
 
 
 def _case(db, instance_id: str) -> dict[str, Any]:
-    """The case as its pages show it; the caller has checked the user may see it."""
-    view = queries.instance_view(db, instance_id, system_now())
-    return {"case": view, "steps": describe_history(db, queries.history_view(db, instance_id))}
+    """The case as its pages show it to the user (personal data masked unless theirs to see); the caller has
+    checked the user may see it."""
+    actor = current_actor()
+    view = queries.instance_view(db, instance_id, system_now(), actor)
+    return {"case": view, "steps": describe_history(db, queries.history_view(db, instance_id, actor))}
 
 
 @bp.get("/tasks/<task_id>")

@@ -2,7 +2,7 @@
 catalogue, and the published typical-case notices, which the public reads without signing in."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from engine import access, archive, directory, inputs, ledgers, notices
+from engine import access, archive, directory, inputs, ledgers, notices, privacy
 from engine.clock import system_now
 from engine.errors import InvalidInput, NotFound
 
@@ -21,6 +21,9 @@ def _ledger_query(ledger: str) -> tuple[dict[str, str | None], list[dict], dict[
     with transaction() as db:
         rows = ledgers.items(db, ledger, filters["organisation"], filters["status"], filters["text"],
                              access.visible(actor, access.jurisdiction(db, actor)))
+        # A complainant's name and telephone only for the NDRC that leads the complaint, page and Excel alike.
+        policies = privacy.of_instances(db, [row["instance_id"] for row in rows])
+        rows = [privacy.shown_to(actor, policies.get(row["instance_id"]), row)(row) for row in rows]
         names = directory.names(db)
     return filters, rows, names
 
@@ -32,7 +35,7 @@ def ledger_page(ledger: str):
     download = url_for("records.ledger_download", ledger=ledger, **{k: v for k, v in filters.items() if v})
     return render_template("ledger.html", ledger=ledger, title=ledgers.LEDGERS[ledger], rows=rows, names=names,
                            filters=filters, statuses=ledgers.STATUS_TEXT, ledgers=ledgers.LEDGERS,
-                           download_url=download)
+                           download_url=download, details=ledgers.DETAIL_COLUMNS.get(ledger, []))
 
 
 @bp.get("/ledgers/<ledger>.xlsx")

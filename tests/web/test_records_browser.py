@@ -103,7 +103,7 @@ def test_complaint_worked_by_the_county_ndrc_and_the_department_then_replayed_by
     sign_out(page)
     assert case.ready() == ["reply"]
 
-    sign_in(page, live_server, "city_auditor")
+    sign_in(page, live_server, "county_auditor")  # 襄垣县's auditor: the complaint ran in 襄垣县
     page.goto(f"{live_server}/audit/cases/{case.id}")
     expect(page.locator("#diagram[data-ready=true]")).to_be_visible(timeout=15000)
     events = case.history()
