@@ -72,7 +72,8 @@ def test_complaint_from_intake_to_close(cli, tmp_path):
     _complete(cli, "county_ndrc", "dispatch", {"department": "county_housing"}, "2026-03-02T11:00:00+08:00")
     _complete(cli, "county_housing", "acknowledge", {"ack_decision": "acknowledge"}, "2026-03-02T14:00:00+08:00")
     _complete(cli, "county_housing", "handle", complaint.HANDLE, "2026-03-04T10:00:00+08:00")
-    _complete(cli, "county_housing", "reply", complaint.REPLY, "2026-03-04T11:00:00+08:00")
+    # The NDRC answers the complainant; the department complained about never gets the contact.
+    _complete(cli, "county_ndrc", "reply", complaint.REPLY, "2026-03-04T11:00:00+08:00")
     _complete(cli, "county_ndrc", "revisit", {"satisfaction": "satisfied", "revisit_note": "投诉人表示满意。"},
               "2026-03-05T09:00:00+08:00")
     document = _file(cli, tmp_path, "核查情况报告.pdf", "county_housing")

@@ -120,7 +120,7 @@ def test_an_altered_case_title_is_named(sessions):
 
 
 def bad_rating_complaint(sessions) -> str:
-    complaint.test_bad_rating_reopens_handling_and_enters_the_rectification_ledger(sessions)
+    complaint.test_bad_rating_reopens_handling_enters_the_rectification_ledger_and_everyone_is_answered_again(sessions)
     with sessions() as s:
         return s.scalars(select(LedgerItem.instance_id)).first()
 
@@ -239,10 +239,12 @@ SPECIMENS = [
     (clue, "test_incomplete_report_goes_back_for_supplement"),
     (clue, "test_approved_extension_moves_the_running_rectification_deadline"),
     (clue, "test_overdue_transfer_escalates_to_city_government_and_keeps_the_task"),
-    (complaint, "test_main_path_from_hotline_to_written_report"),
-    (complaint, "test_bad_rating_reopens_handling_and_enters_the_rectification_ledger"),
-    (complaint, "test_repeat_complaint_about_the_same_subject_links_to_the_open_case"),
-    (complaint, "test_overdue_handling_escalates_to_the_county_government"),
+    (complaint, "test_main_path_from_hotline_to_written_report_with_a_deadline_on_every_step"),
+    (complaint, "test_bad_rating_reopens_handling_enters_the_rectification_ledger_and_everyone_is_answered_again"),
+    (complaint, "test_a_merged_repeat_complaints_complainant_is_answered_too"),
+    (complaint, "test_co_departments_get_their_own_tasks_and_their_opinions_reach_the_handling_department"),
+    (complaint, "test_a_complaint_taken_in_by_linfens_ndrc_is_led_and_dispatched_there"),
+    (complaint, "test_overdue_handling_escalates_to_the_region_government_naming_step_and_unit"),
     (complaint, "test_complex_case_extension_to_fifteen_working_days_from_dispatch"),
     ("test_self_inspection", "test_campaign_with_a_problem_in_one_department_and_none_in_the_other"),
     ("test_self_inspection", "test_overdue_rectification_and_report_escalate"),
