@@ -69,7 +69,7 @@ class _Run:
         # this process wrote them at this row version; and the parties it noted for the case.
         self.stored_rows: projections.Rows | None = projections.NO_ROWS if instance.event_seq == 0 else None
         self.noted: frozenset[tuple[str, str]] = frozenset()
-        self.script_engine = ZhunruScriptEngine(self._call_service, Limits.of(self.settings))
+        self.script_engine = ZhunruScriptEngine(self._call_service, Limits.of(self.settings), case_id=instance.id)
         if workflow is None:
             saved = workflow_cache.take(instance.id, instance.row_version, instance.state)
             if saved is not None:

@@ -50,13 +50,17 @@ def _guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
 
 
 class _LoggedPrint(PrintCollector):
-    """print() in a diagram's script goes to the log, never to a command's JSON output."""
+    """print() in a diagram's script goes to the log (logger zhunru.script, with the case and the step), never to
+    a command's JSON output."""
 
     def _call_print(self, *objects, **kwargs):
-        log.info(" ".join(str(o) for o in objects))
+        task = _evaluating.get()
+        log.info("%s", " ".join(str(o) for o in objects),
+                 extra={"case_id": _case.get(), "step": task.task_spec.bpmn_id if task is not None else None})
 
 
 _evaluating: contextvars.ContextVar[Any] = contextvars.ContextVar("zhunru_evaluating", default=None)
+_case: contextvars.ContextVar[str | None] = contextvars.ContextVar("zhunru_script_case", default=None)
 
 
 def _note_basis(rule: str, n: int, received: datetime, deadline: calendar.Deadline) -> None:
@@ -324,23 +328,27 @@ ServiceCaller = Callable[[Any, str, dict[str, Any]], Any]
 class ZhunruScriptEngine(PythonScriptEngine):
     """Spiff's script engine with the sandbox and service calls through our handler registry."""
 
-    def __init__(self, call_service: ServiceCaller | None = None, limits: bounds.Limits = bounds.DEFAULT):
+    def __init__(self, call_service: ServiceCaller | None = None, limits: bounds.Limits = bounds.DEFAULT,
+                 case_id: str | None = None):
         super().__init__(environment=SandboxEnvironment(limits))
         self._call_service = call_service
+        self.case_id = case_id  # named in what the diagram's print() logs
 
     def evaluate(self, task, expression, external_context=None):
-        token = _evaluating.set(task)
+        token, case = _evaluating.set(task), _case.set(self.case_id)
         try:
             return super().evaluate(task, expression, external_context)
         finally:
             _evaluating.reset(token)
+            _case.reset(case)
 
     def execute(self, task, script, external_context=None):
-        token = _evaluating.set(task)
+        token, case = _evaluating.set(task), _case.set(self.case_id)
         try:
             return super().execute(task, script, external_context)
         finally:
             _evaluating.reset(token)
+            _case.reset(case)
 
     def create_task_exec_exception(self, task, script, err):
         # Spiff's own joins err.args[0] to a text and fails on an error whose first argument is not one.

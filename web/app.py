@@ -15,7 +15,7 @@ from engine.clock import deadline_text
 from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
 
-from . import api, audit_pages, auth, decision_pages, naming, owners, pages, records, safety, vendor
+from . import api, audit_pages, auth, decision_pages, health, logs, naming, owners, pages, records, safety, vendor
 from .i18n import EVENT_KINDS, language, text
 
 STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
@@ -55,7 +55,9 @@ def _stored_settings(sessions) -> dict[str, str]:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
+    logs.configure(if_unset=True)  # gunicorn started without web/gunicorn_conf.py: the app's records still show
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    logs.init_app(app)  # first, so that what the other before_request functions log carries the request id
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=8), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=64 * 1024 * 1024,
                       WTF_CSRF_TIME_LIMIT=None)
@@ -74,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = safety.BoundedInt  # before any route is added
     csrf = CSRFProtect(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(owners.bp)
@@ -133,9 +136,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if wants_json():
             return jsonify({"code": 413, "message": message}), 413
         return render_template("error.html", code=413, message=message), 413
-
-    @app.get("/healthz")
-    def health():
-        return {"status": "ok"}
 
     return app

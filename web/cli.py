@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from . import cli_audit, cli_directory, cli_records, cli_time
+from . import cli_audit, cli_directory, cli_records, cli_time, logs
 from .cli_support import (
     PROJECT_ROOT,
     actor,
     command,
     due_text,
     emit,
+    fail,
     json_arg,
     read_file,
     state,
@@ -23,9 +24,12 @@ from .cli_support import (
 )
 
 
-@click.group(help="准入 Zhunru: 市场准入负面清单工作机制的流程引擎")
+@click.group(help="准入 Zhunru: 市场准入负面清单工作机制的流程引擎 (日志: ZHUNRU_LOG_LEVEL, ZHUNRU_LOG_FORMAT=json)")
 def main() -> None:
-    pass
+    try:
+        logs.configure()  # every command, the worker and serve: level and format from the environment
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @main.command(help="创建或升级数据库结构，部署 forms/、decisions/ 与 processes/ 中的全部定义")

@@ -4,7 +4,9 @@ Each command imports the engine modules it uses when it runs (see web/cli.py).
 """
 from __future__ import annotations
 
-import time
+import logging
+import os
+import signal
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +19,9 @@ from .cli_support import actor, command, emit, read_file, state, transaction
 
 if TYPE_CHECKING:
     from engine import timers as timers_engine
+
+log = logging.getLogger("zhunru.worker")
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def tick(now: datetime) -> timers_engine.Tick:
@@ -37,17 +42,28 @@ def tick(now: datetime) -> timers_engine.Tick:
     return result
 
 
+def _scheduled_tick() -> None:
+    """One tick of the timer job, logged: when it starts (DEBUG) and what it did (INFO, when anything)."""
+    from engine.clock import system_now
+
+    now = system_now()
+    log.debug("tick %s", now.isoformat())
+    result = tick(now)
+    if any(_tick_json(result).values()):
+        for line in _tick_text(result).splitlines():
+            log.info("%s", line)
+
+
 def start_scheduler(interval: int):
-    """Tick every `interval` seconds in a background thread (serve and worker)."""
+    """Tick at once and then every `interval` seconds, in a background thread (serve and worker)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from engine import schema  # Alembic
-    from engine.clock import system_now
 
     schema.require_current(state.sessions.kw["bind"])
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-    scheduler.add_job(lambda: tick(system_now()), "interval",
-                      seconds=interval, id="fire_timers", max_instances=1, coalesce=True)
+    scheduler.add_job(_scheduled_tick, "interval", seconds=interval, id="fire_timers", max_instances=1,
+                      coalesce=True, next_run_time=datetime.now().astimezone())
     scheduler.start()
     return scheduler
 
@@ -120,7 +136,8 @@ def timers_schedules(as_json: bool) -> None:
         or "没有定期发起的流程")
 
 
-@click.command(help="只运行定时器 (不提供网页)，每隔几秒触发到期的定时器")
+@click.command(help="只运行定时器 (不提供网页)，每隔几秒触发到期的定时器；"
+                    "收到 SIGTERM 或 Ctrl-C 时做完进行中的检查后退出")
 @click.option("--interval", default=3, show_default=True, help="检查间隔 (秒)")
 @click.option("--once", is_flag=True, help="只检查一次，处理完到期的定时器后退出")
 @command
@@ -130,13 +147,20 @@ def worker(interval: int, once: bool) -> None:
     if once:
         click.echo(_tick_text(tick(system_now())))
         return
-    scheduler = start_scheduler(interval)
-    click.echo(f"定时器 worker 已启动，每 {interval} 秒检查一次")
+    # SIGTERM (systemd, docker stop, gunicorn-style supervisors) and SIGINT (Ctrl-C) are taken by the main thread
+    # alone, with sigwait: blocked before the scheduler's threads exist, so they inherit the block.
+    # A second signal while the tick finishes stays pending, and the worker still ends as below.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        scheduler.shutdown()
+        scheduler = start_scheduler(interval)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
+    log.info("定时器 worker 已启动，每 %s 秒检查一次 (进程 %s)", interval, os.getpid())
+    received = signal.sigwait(STOP_SIGNALS)
+    log.info("收到 %s，等待进行中的检查结束", signal.Signals(received).name)
+    scheduler.shutdown(wait=True)  # the tick in progress finishes and commits; no new one starts
+    log.info("定时器 worker 已停止")
 
 
 @click.group("calendar", help="工作日历：法定节假日与调休上班日")
