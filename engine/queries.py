@@ -3,6 +3,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -174,7 +175,11 @@ def _steps(loaded: Any) -> dict[str, Any]:
     """Every step of a version by its id, those of the processes it calls too (a campaign's department steps):
     so each is named by its title, never by its id."""
     called = {name: sp for sub in loaded.specs.subprocess_specs.values() for name, sp in sub.task_specs.items()}
-    return {**called, **loaded.spec.task_specs}
+    steps = {**called, **loaded.spec.task_specs}
+    # A message is recorded by its name: it is the step of the event that caught it (named, with its form).
+    caught = {sp.event_definition.name: sp for sp in steps.values()
+              if isinstance(getattr(sp, "event_definition", None), MessageEventDefinition) and sp.bpmn_name}
+    return {**caught, **steps}
 
 
 def _step_title(specs: dict[str, Any], name: str | None) -> str | None:

@@ -485,3 +485,16 @@ def test_the_diagram_has_a_shape_for_every_element_and_none_overlap():
         lead = lanes["发展改革部门（牵头）"]
         assert (lead["organisationVariable"], lead["organisationFunction"]) == ("lead_unit", "ndrc"), name
         assert "县人民政府" not in lanes
+
+
+def test_the_history_names_the_merge_and_the_extension_request_by_their_steps(sessions):
+    first = complaint(sessions)
+    first.complete("dispatch", "county_ndrc", at("2026-03-02 11:00"), {"department": "county_housing"})
+    first.complete("acknowledge", "county_housing", at("2026-03-02 14:00"), {"ack_decision": "acknowledge"})
+    complaint(sessions, "2026-03-03 09:00", dict(INTAKE, complainant="赵先生"))
+    first.message("complaint_extension", "county_housing", at("2026-03-04 09:00"),
+                  {"reason": "涉及多个部门，需联合核查。"})
+    received = {e["task_name"]: e for e in first.history() if e["kind"] == "message_received"}
+    assert received["complaint_merged"]["step_title"] == "收到并入的重复投诉"
+    assert received["complaint_extension"]["step_title"] == "申请延期"
+    assert received["complaint_extension"]["form_key"] == "complaint_extension_request"
