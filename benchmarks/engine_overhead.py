@@ -24,13 +24,18 @@ ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 2, 13, 9, 30, tzinfo=SHANGHAI)
 STEPS = [
     ("register", "city_ndrc", {"source": "province", "summary": "要求外地企业在本地设立分公司",
-                               "category": "HIDDEN_BARRIER", "region": "襄垣县"}),
-    ("transfer", "city_ndrc", {"competent_unit": "county_gov"}),
-    ("verify", "county_gov", {"verification": "经核查存在本地注册要求。", "violation_found": "yes",
-                              "responsible_unit": "county_approval_bureau", "rectification_opinion": "删除条款。"}),
-    ("rectify", "county_approval_bureau", {"rectification_report": "已删除本地注册条款。", "evidence": None}),
+                               "category": "HIDDEN_BARRIER", "region": "尧都区"}),
+    ("transfer", "city_ndrc", {"competent_unit": "yaodu_gov"}),
+    ("verify", "yaodu_gov", {"verification": "经核查存在本地注册要求。", "violation_found": "yes",
+                             "responsible_unit": "yaodu_market_regulation", "rectification_opinion": "删除条款。"}),
+    ("acknowledge_feedback", "city_ndrc", {}),
+    ("rectify", "yaodu_market_regulation", {"rectification_report": "已删除本地注册条款。", "evidence": None}),
+    ("competent_review", "yaodu_gov", {"competent_decision": "forward", "competent_opinion": "同意报送。"}),
     ("check_report", "city_ndrc", {"report_decision": "complete", "check_opinion": "同意销号。"}),
 ]
+# What the engine puts in a clue's start data: its lead (the starter's NDRC) and the settings its diagram reads.
+START_DATA = {"lead_unit": "city_ndrc", "clue_rectify_days": 7, "clue_rectify_day_unit": "calendar",
+              "clue_supervise_days": 2}
 
 
 def _specs(process_id: str) -> tuple:
@@ -67,6 +72,8 @@ class _RawEnvironment(TaskDataEnvironment):
             assert child.get_tasks(state=TaskState.READY, manual=True), "the started case waits for its first step"
         if operation_name == "region_units":  # the engine's handler reads the organisation tree
             return json.dumps(_REGION)
+        if operation_name == "unit_choices":
+            return json.dumps({"options": [], "names": {}})
         return json.dumps({"ok": True})
 
 
@@ -84,6 +91,8 @@ class _Raw:
         with running_at(START):
             for _ in range(n):
                 wf = BpmnWorkflow(self.spec, self.subs, script_engine=self.script_engine)
+                for task in wf.get_tasks(state=TaskState.READY):
+                    task.data.update(START_DATA)
                 wf.do_engine_steps()
                 for name, _user, data in STEPS:
                     task = wf.get_tasks(state=TaskState.READY, manual=True, spec_name=name)[0]
@@ -100,7 +109,7 @@ _READY_STEP = select(HumanTask.__table__.c.id).where(HumanTask.__table__.c.insta
 
 
 class _Engine:
-    """The engine on a SQLite file set up as `zhunru init` does; each case is six commands, each its own
+    """The engine on a SQLite file set up as `zhunru init` does; each case is eight commands, each its own
     transaction, as the task list's users would send them."""
 
     def __init__(self, directory_path: str):
@@ -111,8 +120,7 @@ class _Engine:
             holidays.seed(s, "admin", START)
             directory.load_demo(s, START)
             definitions.deploy(s, definitions.project_files(ROOT), "admin", START)
-            self.actors = {u: directory.actor(s, u) for u in ("city_ndrc", "county_gov", "county_approval_bureau")}
-            self.evidence = files.store(s, "e.pdf", b"%PDF-1.4", "admin", START).id
+            self.actors = {u: directory.actor(s, u) for u in ("city_ndrc", "yaodu_gov", "yaodu_market_regulation")}
 
     def seconds(self, n: int) -> float:
         began = time.perf_counter()
@@ -122,7 +130,10 @@ class _Engine:
             for name, user, data in STEPS:
                 with self.sessions() as s, s.begin():
                     task_id = s.execute(_READY_STEP, {"instance_id": iid, "task_name": name}).scalar()
-                    payload = {k: (v if v is not None else [self.evidence]) for k, v in data.items()}
+                    # Evidence is the submitter's own upload, new for each case (it cannot be borrowed).
+                    evidence = [files.store(s, "e.pdf", b"%PDF-1.4 " + iid.encode(), user, START).id] \
+                        if None in data.values() else None
+                    payload = {k: (v if v is not None else evidence) for k, v in data.items()}
                     status = runtime.complete_task(s, task_id, payload, self.actors[user], START).status
             assert status == "completed"
         return time.perf_counter() - began

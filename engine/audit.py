@@ -63,8 +63,9 @@ class _ReplayContext:
     def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int:
         return 0
 
-    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
-        projections.move_deadline(self._workflow, task_name, new_due)
+    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None,
+                        variable: str | None = None) -> dict:
+        projections.move_deadline(self._workflow, task_name, new_due, variable)
         return {}
 
     def record_ledger(self, ledger: str, item_key: str, **values: Any) -> int:
@@ -155,8 +156,9 @@ class _Replay:
         if self.workflow is None:
             raise Divergence("记录的第一个事件不是办件发起")
         if kind == "timer_fired":
+            # Only a timer then due: one of the same element that a step of this very firing armed is not it.
             pending = self._waiting(lambda t: t.task_spec.bpmn_id == event.task_name
-                                    and projections.timer_due(t) is not None)
+                                    and (due := projections.timer_due(t)) is not None and due < event.at)
             if not pending:
                 return self.timer_path  # fired together with an earlier timer of the same moment
             due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(self.workflow)

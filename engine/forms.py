@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from .clock import SHANGHAI, engine_now
+
 INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist",
                "taglist", "datetime", "filepicker"}
 LAYOUT_TYPES = {"text", "spacer", "separator", "button", "image", "html", "default"}
@@ -161,6 +163,7 @@ class _Submission:
     root: dict[str, Any]  # the whole submission, which conditions read
     initial: dict[str, Any]  # the case data the form opened on, where `valuesKey` options come from
     file_exists: Callable[[str], bool]
+    today: date | None = None  # the command's day (Asia/Shanghai), for dates that may not lie after it
 
 
 def _allowed(comp: dict[str, Any], submission: _Submission) -> set[Any]:
@@ -209,11 +212,14 @@ def _check_value(comp: dict[str, Any], value: Any, submission: _Submission) -> t
         subtype = comp.get("subtype", "datetime")
         try:
             if subtype == "date":
-                date.fromisoformat(value)
+                day = date.fromisoformat(value)
             else:
-                datetime.fromisoformat(value)
+                day = datetime.fromisoformat(value).date()
         except (TypeError, ValueError):
             return value, "日期时间格式不正确"
+        # A custom property `latest: today`: a day that has happened (a clue's day of receipt), never a later one.
+        if (comp.get("properties") or {}).get("latest") == "today" and submission.today and day > submission.today:
+            return value, f"不能晚于今天 ({submission.today.isoformat()})"
         return value, None
     if kind == "filepicker":
         files = value if isinstance(value, list) else [value]
@@ -261,14 +267,16 @@ def file_fields(schema: dict[str, Any]) -> list[str]:
 
 
 def validate(schema: dict[str, Any], data: dict[str, Any], file_exists: Callable[[str], bool],
-             current: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+             current: dict[str, Any] | None = None,
+             now: datetime | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean submitted data against the form; returns (clean data, {field key: error message}).
 
     `current` is the case data the form was opened on: the rows of a list that cannot be added to or
     removed from are the current rows with their editable fields replaced. A row's errors are keyed
     `path.index.key` (index from 0)."""
     current = current or {}
-    return _validate_scope(schema.get("components"), data, current, _Submission(data, current, file_exists))
+    today = (now or engine_now()).astimezone(SHANGHAI).date()
+    return _validate_scope(schema.get("components"), data, current, _Submission(data, current, file_exists, today))
 
 
 def _validate_scope(components: list[dict[str, Any]] | None, data: dict[str, Any], current: dict[str, Any],

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
-from . import archive, credit, direct, directory, files, ledgers, notices, projections, regions
+from . import archive, circulars, credit, direct, directory, files, ledgers, notices, projections, regions
 from .clock import local_iso
 from .errors import ZhunruError
 from .models import Escalation, Instance, Notification, Organisation, Timer
@@ -69,11 +69,24 @@ class HandlerContext:
                                                 "due_at": local_iso(due) if due else None}))
         return row.id
 
-    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None) -> dict:
-        moved = projections.move_deadline(self._run.workflow, task_name, new_due)
+    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None,
+                        variable: str | None = None) -> dict:
+        moved = projections.move_deadline(self._run.workflow, task_name, new_due, variable)
         self.events.append(("deadline_extended", task_name, {
             "timers": moved, "approved_by": approved_by, "approver": self._run.actor}))
         return {"task": task_name, "new_due": local_iso(new_due), "moved": len(moved)}
+
+    def unit_choices(self, of: str) -> list[dict[str, str]]:
+        """The unit and every organisation below it, by name, as form options (whom a competent unit designates
+        as responsible: itself or one of its own)."""
+        names = directory.names(self._session)
+        below = sorted(directory.subtree(self._session, of) - {of})
+        return [{"label": names.get(code, code), "value": code} for code in [of, *below] if code in names]
+
+    def publish_circular(self, region: str, issuer: str, title: str, body: str) -> dict[str, Any]:
+        circular = circulars.issue(self._session, self.instance_id, region, issuer, title, body, self._run.actor,
+                                   self.now)
+        return {"circular_id": circular.id, "issue": circulars.issue_text(circular)}
 
     def record_ledger(self, ledger: str, item_key: str, **values: Any) -> int:
         return ledgers.record(self._session, self.instance_id, ledger, item_key, self.now, **values).id

@@ -14,10 +14,11 @@ from .errors import InvalidInput
 from .models import Instance, LedgerItem
 from .spreadsheet import append_row
 
-LEDGERS = {"complaint": "投诉举报工作台账", "rectification": "问题整改台账"}
+LEDGERS = {"complaint": "投诉举报工作台账", "rectification": "问题整改台账", "clue": "线索台账"}
 STATUS_TEXT = {
     "open": "办理中", "returned": "已退单", "handled": "已答复", "reopened": "不满意重办",
     "rectifying": "整改中", "reviewing": "甄别复核中", "closed": "已销号", "merged": "并入原件",
+    "received": "待移交", "verifying": "核查中",  # a 0137 clue (线索台账): received, then with its competent unit
     "dispatched": "已派单", "redispatch": "已退单待重新派单", "replying": "答复中",  # a complaint (X-A7 §6)
 }
 COLUMNS = [("序号", 6), ("编号", 14), ("来源", 14), ("事项", 48), ("责任单位", 22), ("责任人", 10),

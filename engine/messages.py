@@ -18,6 +18,17 @@ def awaiting(workflow: BpmnWorkflow, name: str) -> list[Any]:
     return [t for t in projections.waiting_message_tasks(workflow) if t.task_spec.event_definition.name == name]
 
 
+def sender_lane(workflow: BpmnWorkflow, name: str) -> tuple[str, dict[str, Any]] | None:
+    """The lane whose unit alone may send the message `name`, with the case data it resolves on, when a waiting
+    catch event names one in its property `senderLane` (L§12(四): only the competent unit applies for an
+    extension of the responsible unit's rectification); None when any party to the case may."""
+    for task in awaiting(workflow, name):
+        lane = ((getattr(task.task_spec, "extensions", None) or {}).get("properties") or {}).get("senderLane")
+        if lane:
+            return lane, dict(task.data)
+    return None
+
+
 def _triggers(workflow: BpmnWorkflow) -> list[Any]:
     """Message start events of the event sub-processes a message would start (Spiff creates their tasks only
     when one is caught)."""

@@ -101,8 +101,8 @@ def of_instances(session: Session, instance_ids: Iterable[str]) -> dict[str, Pol
     concerned = [i for i, d in definition_of.items() if fields[d]]
     if not concerned:
         return {}
-    started: dict[str, Any] = dict(session.execute(select(Event.instance_id, Event.data).where(
-        Event.instance_id.in_(concerned), Event.kind == "instance_started")).tuples().all())
+    started: dict[str, Any] = {row[0]: row[1] for row in session.execute(select(Event.instance_id, Event.data).where(
+        Event.instance_id.in_(concerned), Event.kind == "instance_started"))}
     start = {i: (started.get(i) or {}).get("data") or {} for i in concerned}
     return {i: Policy(fields[definition_of[i]], _holder(loaded[definition_of[i]], start[i]), start[i])
             for i in concerned}

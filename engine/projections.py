@@ -1,4 +1,5 @@
 """The human_task and timer rows that queries need, derived from the workflow after each command."""
+import re
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
@@ -147,8 +148,16 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
     return workflow.get_tasks(state=TaskState.READY, manual=True)
 
 
-def task_title(spec: Any) -> str:
+def task_title(spec: Any, data: Mapping[str, Any] | None = None) -> str:
+    """A step's name; with the case data, its property `title` when it has one, `{{ variable }}` filled in (a
+    督办 per lapse titled by the late step and unit, so a person tells them apart)."""
+    template = ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get("title")
+    if template and data is not None:
+        return _PLACEHOLDER.sub(lambda m: str(data.get(m[1], "") or ""), template)[:300]
     return getattr(spec, "bpmn_name", None) or spec.name
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def form_key(spec: Any) -> str | None:
@@ -159,9 +168,15 @@ LAPSED = "lapsed_deadline"  # internal data of an activity whose boundary deadli
 REMINDER_PREFIX = "remind:"
 
 
-def move_deadline(workflow: BpmnWorkflow, task_name: str, new_due: datetime) -> list[dict[str, Any]]:
-    """Move the deadline of a running activity: its waiting timers, or the shown date once lapsed."""
+def move_deadline(workflow: BpmnWorkflow, task_name: str, new_due: datetime,
+                  variable: str | None = None) -> list[dict[str, Any]]:
+    """Move the deadline of a running activity: its waiting timers, or the shown date once lapsed. With
+    `variable`, the new due instant is also put in that variable of every open step of the case, so a timer that
+    reads it keeps the date when the activity is entered again (a report returned for supplement)."""
     moved = []
+    if variable is not None:
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            task.data[variable] = new_due.isoformat()
     for timer_task, old_due in waiting_timers(workflow):
         activity = attached_activity(timer_task)
         if activity is not None and activity.task_spec.bpmn_id == task_name:
@@ -171,12 +186,12 @@ def move_deadline(workflow: BpmnWorkflow, task_name: str, new_due: datetime) -> 
                           "new_due": local_iso(new_due)})
     if not moved:
         for activity in ready_human_tasks(workflow):
-            lapsed = activity._get_internal_data(LAPSED)
+            lapsed = activity._get_internal_data(LAPSED) or _fired_due(activity)
             if activity.task_spec.bpmn_id == task_name and lapsed:
                 activity._set_internal_data(**{LAPSED: new_due.isoformat()})
                 moved.append({"timer": None, "old_due": local_iso(datetime.fromisoformat(lapsed)),
                               "new_due": local_iso(new_due)})
-    if not moved:
+    if not moved and variable is None:
         raise ValidationError(f"环节 {task_name} 当前没有正在计时的时限", "task")
     return moved
 
@@ -234,8 +249,20 @@ def _shown_deadline(task: Any, deadline_of: dict[Any, tuple[datetime, bool]]) ->
     """A task's deadline: its waiting boundary timer, else the one that already passed (overdue)."""
     if task.id in deadline_of:
         return deadline_of[task.id]
-    lapsed = task._get_internal_data(LAPSED)
+    lapsed = task._get_internal_data(LAPSED) or _fired_due(task)
     return (datetime.fromisoformat(lapsed), False) if lapsed else (None, False)
+
+
+def _fired_due(task: Any) -> str | None:
+    """The due instant of a boundary timer of this activity that fired as the activity began (a step entered
+    again after its deadline, e.g. a report returned once the rectification period ran out): still its deadline."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    for sibling in parent.children:
+        if sibling is not task and sibling.state == TaskState.COMPLETED and (due := timer_due(sibling)) is not None:
+            return due.isoformat()
+    return None
 
 
 class _Statements(NamedTuple):
@@ -306,9 +333,10 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, tas
     stored_tasks = stored.tasks if stored is not None else _stored(session, _TASKS, instance.id)
     wanted: dict[str, dict[str, Any]] = {}
     specs: dict[str, Any] = {}
+    titles: dict[str, str] = {}
     for task in tasks.ready:
         task_id = str(task.id)
-        specs[task_id] = task.task_spec
+        specs[task_id], titles[task_id] = task.task_spec, task_title(task.task_spec, task.data)
         owner = assignment.resolve(definition, task.task_spec.lane, task.data, instance.started_by,
                                    known_organisations)
         before = stored_tasks.get(task_id, {})
@@ -333,7 +361,7 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, tas
         spec = specs[task_id]
         key = form_key(spec)
         return {"process_id": instance.process_id, "task_name": spec.bpmn_id or spec.name,
-                "title": task_title(spec), "lane": spec.lane, "form_key": key, "created_at": now,
+                "title": titles[task_id], "lane": spec.lane, "form_key": key, "created_at": now,
                 "form_version": definition.form_versions.get(key or "")}
 
     _rewrite(session, _TASKS, instance.id, stored_tasks, wanted, new_task)

@@ -328,7 +328,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         raise Conflict(f"任务 {task_id} 已不在待办状态")
     stored_files = _stored_files(session, schema, data, actor.username, instance.id)
     if schema is not None:
-        data, errors = forms.validate(schema, data, stored_files.__contains__, current=form_data(task))
+        data, errors = forms.validate(schema, data, stored_files.__contains__, current=form_data(task), now=now)
         if errors:
             raise FormInvalid(human.task_name, errors)
     # Task ids are new in a replay: of several ready instances of one step (multi-instance), the
@@ -367,10 +367,9 @@ def put_form_data(task: Any, data: dict[str, Any]) -> None:
         task.data.update(data)
 
 
-def _participants(run: _Run) -> set[str]:
-    data = instance_data(run.workflow)
+def _lane_units(run: _Run, lanes: Any, data: dict[str, Any]) -> set[str | None]:
     return {assignment.resolve(run.definition, lane, data, run.instance.started_by,
-                               run.known_organisations).organisation for lane in run.definition.lanes}
+                               run.known_organisations).organisation for lane in lanes}
 
 
 def deliver_message(session: Session, instance_id: str, name: str, payload: dict[str, Any], actor: Actor,
@@ -380,9 +379,10 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
     instance, digest = _lock_instance(session, instance_id)
     run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
-    if not (actor.is_admin or actor.username == instance.started_by
-            or (actor.organisation and actor.organisation in _participants(run))):
-        raise NotEntitled(f"用户 {actor.username} 不是办件 {instance_id} 的参与单位，不能发送消息")
+    lane, data = messages.sender_lane(run.workflow, name) or (None, instance_data(run.workflow))  # its sender's
+    if not (actor.is_admin or (lane is None and actor.username == instance.started_by) or (actor.organisation and (
+            actor.organisation in _lane_units(run, [lane] if lane else run.definition.lanes, data)))):
+        raise NotEntitled(f"用户 {actor.username} 不能发送办件 {instance_id} 的消息 {name} ({lane or '非参与单位'})")
     matching = messages.awaiting(run.workflow, name)
     key = projections.form_key(matching[0].task_spec) if matching else None
     schema = form_schema(session, key, run.definition.form_versions.get(key))

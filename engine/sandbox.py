@@ -96,6 +96,21 @@ def _working_deadline_from(start: str, n: int) -> str:
     return calendar.working_deadline(datetime.fromisoformat(str(start)), int(n)).due_at.isoformat()
 
 
+def _deadline_since(start: str, n: int, unit: str = "working") -> str:
+    """Due instant of n working (or, with unit "calendar", calendar) days counted from a day recorded in the case
+    (a clue's day of receipt, the day a responsible unit was designated), not from the clock: the same due
+    however late the step is reached or entered again. Counted by rule, so recounted on a holiday import."""
+    text = str(start)
+    received = (datetime.fromisoformat(text) if "T" in text
+                else datetime.combine(date.fromisoformat(text), datetime.min.time(), SHANGHAI))
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=SHANGHAI)
+    rule = "calendar" if unit == "calendar" else "working"
+    deadline = (calendar.calendar_deadline if rule == "calendar" else calendar.working_deadline)(received, int(n))
+    _note_basis(rule, int(n), received, deadline)
+    return deadline.due_at.isoformat()
+
+
 def _now() -> str:
     return engine_now().astimezone(SHANGHAI).isoformat()
 
@@ -111,6 +126,7 @@ DIAGRAM_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "working_deadline": _working_deadline,
     "calendar_deadline": _calendar_deadline,
     "working_deadline_from": _working_deadline_from,
+    "deadline_since": _deadline_since,
     "now": _now,
     "end_of_day": _end_of_day,
 }

@@ -61,6 +61,15 @@ def _code_list(value: str) -> list[str]:
     return value.split(",")
 
 
+def _day_unit(value: str) -> str:
+    word = value.strip().lower()
+    if word in ("calendar", "自然日", "日"):
+        return "calendar"
+    if word in ("working", "工作日"):
+        return "working"
+    raise InvalidInput(f"'{value}' 无效，应为 calendar (自然日) 或 working (工作日)")
+
+
 _YES, _NO = ("是", "true", "yes", "on", "1"), ("否", "false", "no", "off", "0")
 
 
@@ -103,6 +112,13 @@ KNOWN: dict[str, Known] = {
     "complaint_revisit_days": Known("3", "答复后回访投诉举报人 (好差评) 的时限 (工作日)", _days, "complaint"),
     "complaint_review_days": Known("2", "牵头发展改革部门审核延期申请与书面报告的时限 (工作日)", _days,
                                    "complaint"),
+    # L§12(四): 责任单位原则上应在七日内完成整改 — "七日", not 工作日: calendar days unless set otherwise.
+    "clue_rectify_days": Known("7", "“0137”线索整改时限 (天，自落实责任单位起)", _days, "clue_0137"),
+    "clue_rectify_day_unit": Known("calendar", "“0137”整改时限按自然日 (calendar) 还是工作日 (working) 计",
+                                   _day_unit, "clue_0137", str),
+    # L§12(六) sets no time for the NDRC's 督办 of a lapse; a local rule, as 12345's 催办 the day after expiry.
+    "clue_supervise_days": Known("2", "“0137”逾期或推诿敷衍的督办时限：发展改革部门决定催办或报告政府 (工作日)",
+                                 _days, "clue_0137"),
     # L§13(五): the archive is reviewed periodically; every case's materials at this interval.
     "archive_review_days": Known("180", "案例档案定期审核间隔 (自然日)", _days, "case_registry"),
     "self_inspection_report_days": Known("20", "自查自纠书面报告时限 (工作日)", _days, "self_inspection"),

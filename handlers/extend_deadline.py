@@ -8,11 +8,15 @@ class Params(Schema):
     task = fields.String(required=True, metadata={"description": "延期的环节 (BPMN id)"})
     new_due = fields.AwareDateTime(required=True, metadata={"description": "新的截止时间 (ISO 8601)"})
     approved_by = fields.String(load_default=None, allow_none=True, metadata={"description": "批准人"})
+    variable = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "同时写入新截止时间的办件变量 (环节再次办理时，其时限读此变量，延期仍然有效)"})
 
 
 def handle(params: dict, ctx: HandlerContext) -> dict:
     if params["new_due"] <= ctx.now:
         raise ValidationError("新的截止时间必须晚于当前时间", "new_due")
+    if params["variable"] is not None:
+        return ctx.extend_deadline(params["task"], params["new_due"], params["approved_by"], params["variable"])
     return ctx.extend_deadline(params["task"], params["new_due"], params["approved_by"])
 
 

@@ -15,7 +15,21 @@ from engine.clock import deadline_text
 from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
 
-from . import api, audit_pages, auth, decision_pages, health, logs, naming, owners, pages, records, safety, vendor
+from . import (
+    api,
+    audit_pages,
+    auth,
+    clue_records,
+    decision_pages,
+    health,
+    logs,
+    naming,
+    owners,
+    pages,
+    records,
+    safety,
+    vendor,
+)
 from .i18n import EVENT_KINDS, language, text
 
 STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
@@ -83,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(decision_pages.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(clue_records.bp)  # /ledgers/clue: a static path wins over /ledgers/<ledger>
     api.register(app, csrf)
     app.jinja_env.globals.update(_=text, language=language, current_actor=auth.current_actor,
                                  EVENT_KINDS=EVENT_KINDS, unit_name=naming.unit_name,

@@ -1,10 +1,10 @@
 """Every mechanism driven through the command line, one new process per command, as a restarted web worker or a
 second gunicorn process also sees a case: nothing may depend on what an earlier process kept in memory.
-(Self-inspection, case registry, notices and the archive's security check, in both places: test_two_places_cli.)"""
+(Self-inspection, case registry, notices and the archive's security check, in both places: test_two_places_cli;
+the 0137 clue in both places: test_clue_0137_cli.)"""
 import json
 
 from tests.integration import test_complaint as complaint
-from tests.integration.test_clue_0137 import REGISTER, VERIFY_YES
 
 
 def _task(cli, user, name, iid=None):
@@ -41,30 +41,6 @@ def _file(cli, tmp_path, name, user):
     path = tmp_path / name
     path.write_bytes(b"%PDF-1.4 " + name.encode())
     return cli("file", "add", str(path), "--user", user, "--json")["file_id"]
-
-
-def test_clue_0137_from_receipt_to_closing_and_its_archive_number(cli, tmp_path):
-    iid = cli("start", "clue_0137", "--user", "city_ndrc", "--json", now="2026-02-13T09:30:00+08:00")["instance_id"]
-    _complete(cli, "city_ndrc", "register", REGISTER, "2026-02-13T09:40:00+08:00")
-    _complete(cli, "city_ndrc", "transfer", {"competent_unit": "county_gov"}, "2026-02-14T10:00:00+08:00")
-    _complete(cli, "county_gov", "verify", VERIFY_YES, "2026-02-24T16:00:00+08:00")
-    evidence = _file(cli, tmp_path, "整改通知.pdf", "county_approval_bureau")
-    rectified = {"rectification_report": "已删除本地注册条款并重新发布招标文件。", "evidence": [evidence]}
-    _complete(cli, "county_approval_bureau", "rectify", rectified, "2026-03-02T11:00:00+08:00")
-    closed = _complete(cli, "city_ndrc", "check_report", {"report_decision": "complete", "check_opinion": "同意销号。"},
-                       "2026-03-03T09:00:00+08:00")
-    assert closed["status"] == "completed"
-    clue = _view(cli, iid)
-    assert clue["data"]["closed"] is True and "end_closed" in clue["completed_steps"]
-    # The closed clue started its case_registry case, with the clue's evidence as its materials.
-    registry = clue["data"]["archive_clue_result"]["instance_id"]
-    started = _view(cli, registry)
-    assert (started["process_id"], started["data"]["source_instance"]) == ("case_registry", iid)
-    assert started["data"]["materials"] == [evidence]
-    assert _registered(cli, registry, "HIDDEN_BARRIER", "2026-03-04") == "LF-2026-0001"
-    archived = _view(cli, registry)
-    assert archived["ready_tasks"] == [] and [t["task_name"] for t in archived["waiting_timers"]] == ["review_due"]
-    assert cli("audit", "verify", "--all", "--json")["failed"] == []
 
 
 def test_complaint_from_intake_to_close(cli, tmp_path):

@@ -31,12 +31,12 @@ def rectified_case(sessions) -> Case:
 
 @pytest.mark.parametrize("path", [
     "test_happy_path_transfers_verifies_rectifies_and_closes",
+    "test_a_xiangyuan_clue_is_led_by_the_county_ndrc_with_its_own_units",
     "test_no_violation_is_reviewed_and_closed_with_reasons",
-    "test_incomplete_report_goes_back_for_supplement",
-    "test_approved_extension_moves_the_running_rectification_deadline",
-    "test_refused_extension_changes_nothing",
-    "test_overdue_transfer_escalates_to_city_government_and_keeps_the_task",
-    "test_overdue_verification_names_the_competent_unit",
+    "test_the_report_goes_back_through_the_competent_unit_without_restarting_the_seven_days",
+    "test_an_approved_extension_is_told_to_all_three_and_survives_a_return",
+    "test_a_refused_extension_changes_nothing_and_is_told_to_all_three",
+    "test_one_day_transfer_counts_from_the_day_the_clue_was_received",
 ])
 def test_every_0137_path_replays_to_the_stored_state(sessions, path):
     getattr(clue, path)(sessions)
@@ -55,7 +55,7 @@ def test_recounts_claims_late_completions_errors_and_cancellations_replay_too(se
     from engine import claims
     with sessions() as s, s.begin():
         claims.claim(s, late.task("transfer")["task_id"], directory.actor(s, "city_ndrc_clerk"), at("2026-02-14 09:00"))
-    late.complete("transfer", "city_ndrc_clerk", at("2026-02-16 09:00"), {"competent_unit": "county_gov"})
+    late.complete("transfer", "city_ndrc_clerk", at("2026-02-16 09:00"), {"competent_unit": clue.COMPETENT})
     withdrawn = Case(sessions, "clue_0137", "city_ndrc", at("2026-03-02 09:00"))
     with sessions() as s, s.begin():
         runtime.cancel(s, withdrawn.id, directory.actor(s, "admin"), at("2026-03-02 10:00"), "重复登记")

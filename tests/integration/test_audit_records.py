@@ -102,7 +102,7 @@ def test_a_deleted_task_row_is_named(sessions):
     (lambda i: InstanceParty.__table__.insert().values(instance_id=i, kind="user", code="county_gov_clerk"),
      "办件当事方用户 county_gov_clerk 被添加"),
     (lambda i: delete(InstanceParty).where(InstanceParty.instance_id == i, InstanceParty.kind == "organisation",
-                                           InstanceParty.code == "county_gov"), "办件当事方单位 county_gov 被删除"),
+                                           InstanceParty.code == "yaodu_gov"), "办件当事方单位 yaodu_gov 被删除"),
     (lambda i: delete(InstanceParty).where(InstanceParty.instance_id == i, InstanceParty.code == "city_ndrc"),
      "办件当事方"),
 ])
@@ -116,7 +116,7 @@ def test_an_altered_case_title_is_named(sessions):
     case = waiting_clue(sessions)
     change(sessions, update(Instance).where(Instance.id == case.id).values(title="另一办件"))
     assert only_failure(sessions, case.id) == ("办件标题被改为「另一办件」，记录得出的标题为"
-                                               "「襄垣县：某县要求外地企业在本地设立分公司方可参与招投标」")
+                                               "「尧都区：某区要求外地企业在本地设立分公司方可参与招投标」")
 
 
 def bad_rating_complaint(sessions) -> str:
@@ -151,7 +151,7 @@ def test_an_added_ledger_row_is_named(sessions):
 
 def delete_case(sessions, instance_id):
     with sessions() as s, s.begin():
-        for model in (Event, InstanceParty, HumanTask, Timer, FileUse):
+        for model in (Event, InstanceParty, HumanTask, Timer, FileUse, LedgerItem):
             s.execute(delete(model).where(model.instance_id == instance_id))
         s.execute(delete(Instance).where(Instance.id == instance_id))
 
@@ -167,8 +167,9 @@ def test_a_whole_deleted_case_is_found_by_the_checkpoints(sessions, audit_key):
     delete_case(sessions, case.id)
     result = verify(sessions)
     assert result["verified"] == 1 and other.id not in {f["instance_id"] for f in result["failed"]}
-    assert result["failed"] == [{"instance_id": case.id, "seq": 2,
-                                 "reason": "办件已被删除（第 1 号检查点记录其链尾为第 2 号事件）"}]
+    # A registered clue's chain: started, the region looked up, registered, the clue ledger's row (4 events).
+    assert result["failed"] == [{"instance_id": case.id, "seq": 4,
+                                 "reason": "办件已被删除（第 1 号检查点记录其链尾为第 4 号事件）"}]
 
 
 def recompute_chain_with_another_actor(sessions, instance_id):
@@ -191,7 +192,7 @@ def test_an_actor_changed_with_the_chain_recomputed_is_found_by_the_checkpoints(
     with sessions() as s, s.begin():  # the forger also makes the parties fit the forged actor
         s.execute(InstanceParty.__table__.insert().values(instance_id=case.id, kind="user", code="county_gov"))
     assert only_failure(sessions, case.id) == \
-        "第 2 号事件的哈希与第 1 号检查点记录的不符（事件被改动后哈希链被重新计算）"
+        "第 4 号事件的哈希与第 1 号检查点记录的不符（事件被改动后哈希链被重新计算）"
 
 
 def test_exported_checkpoints_find_a_case_deleted_with_every_checkpoint(sessions, audit_key):
@@ -205,7 +206,7 @@ def test_exported_checkpoints_find_a_case_deleted_with_every_checkpoint(sessions
     assert verify(sessions)["failed"] == []  # the database alone no longer knows
     assert verify(sessions, exported)["failed"] == [
         {"instance_id": "检查点", "seq": 1, "reason": "数据库中缺少导出的第 1 号检查点（被删除）"},
-        {"instance_id": case.id, "seq": 2, "reason": "办件已被删除（导出的第 1 号检查点记录其链尾为第 2 号事件）"}]
+        {"instance_id": case.id, "seq": 4, "reason": "办件已被删除（导出的第 1 号检查点记录其链尾为第 4 号事件）"}]
 
 
 def test_a_checkpoint_rewritten_without_the_key_is_named(sessions, audit_key):
@@ -230,15 +231,17 @@ def test_checkpoints_chain_and_sign_with_a_key_file(sessions, monkeypatch, tmp_p
     monkeypatch.setenv(checkpoints.KEY_FILE_ENV, str(tmp_path / "audit.key"))
     waiting_clue(sessions)
     first, second = checkpoint(sessions), checkpoint(sessions, "2026-02-14 12:00")
-    assert second["prev_hash"] == first["hash"] and second["heads"][0][1] == 2
+    assert second["prev_hash"] == first["hash"] and second["heads"][0][1] == 4
     assert verify(sessions) == {"verified": 1, "failed": []}
 
 
 SPECIMENS = [
     (clue, "test_happy_path_transfers_verifies_rectifies_and_closes"),
-    (clue, "test_incomplete_report_goes_back_for_supplement"),
-    (clue, "test_approved_extension_moves_the_running_rectification_deadline"),
-    (clue, "test_overdue_transfer_escalates_to_city_government_and_keeps_the_task"),
+    (clue, "test_the_report_goes_back_through_the_competent_unit_without_restarting_the_seven_days"),
+    (clue, "test_an_approved_extension_is_told_to_all_three_and_survives_a_return"),
+    (clue, "test_a_xiangyuan_clue_is_led_by_the_county_ndrc_with_its_own_units"),
+    ("test_clue_0137_supervision",
+     "test_a_report_reaches_the_government_at_once_and_a_circular_is_read_by_the_regions_units"),
     (complaint, "test_main_path_from_hotline_to_written_report_with_a_deadline_on_every_step"),
     (complaint, "test_bad_rating_reopens_handling_enters_the_rectification_ledger_and_everyone_is_answered_again"),
     (complaint, "test_a_merged_repeat_complaints_complainant_is_answered_too"),
@@ -288,7 +291,7 @@ def test_claims_reassignments_recounts_and_extensions_verify_clean(sessions, aud
     held.fire(at("2026-02-14 00:00"))  # the 催办 reminder of the last working day
     with sessions() as s, s.begin():
         deadlines.import_calendar(s, "2027.csv", CAL_2027.encode(), "admin", at("2026-12-31 10:00"))
-    clue.test_approved_extension_moves_the_running_rectification_deadline(sessions)
+    clue.test_an_approved_extension_is_told_to_all_three_and_survives_a_return(sessions)
     checkpoint(sessions, "2027-01-02 00:00")
     assert verify(sessions)["failed"] == []
     crossing.fire(at("2027-01-05 00:00:01"))

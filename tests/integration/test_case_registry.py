@@ -176,7 +176,7 @@ def test_a_closed_clue_is_registered_automatically(sessions):
         clue_data = queries.instance_view(s, clue_id, at("2026-03-01 12:00"))["data"]
         view = queries.instance_view(s, registry_id, at("2026-03-01 12:00"))
         # The clue names its lead; a clue that names none is kept by its competent unit's region's NDRC.
-        lead = clue_data.get("lead") or regions.units(s, clue_data["competent_unit"])["lead"]
+        lead = clue_data.get("lead_unit") or regions.units(s, clue_data["competent_unit"])["lead"]
     data = view["data"]
     assert data["source_instance"] == clue_id and data["lead"] == lead
     assert (data["category"], data["source_unit"]) == ("HIDDEN_BARRIER", clue_data["competent_unit"])

@@ -114,7 +114,7 @@ def _refusals(outcomes: list[object]) -> list[ZhunruError]:
 
 
 def _complete(task_id: str, user: str) -> Callable:
-    return lambda s: runtime.complete_task(s, task_id, {"competent_unit": "county_gov"},
+    return lambda s: runtime.complete_task(s, task_id, {"competent_unit": "yaodu_gov"},
                                            directory.actor(s, user), NOW).status
 
 

@@ -10,7 +10,7 @@ from tests.driver import Case, snapshot, upload
 
 REGISTER = {"source": "national", "summary": "某部门对外地企业增设备案要求", "category": "HIDDEN_BARRIER",
             "region": "临汾市"}
-VERIFY_YES = {"verification": "经核查属实。", "violation_found": "yes", "responsible_unit": "county_housing",
+VERIFY_YES = {"verification": "经核查属实。", "violation_found": "yes", "responsible_unit": "yaodu_market_regulation",
               "rectification_opinion": "取消备案要求。"}
 # Written by an administrator from the State Council notice for 2027; test data, not the official schedule.
 CAL_2027 = """date,kind,name
@@ -56,21 +56,23 @@ def test_clue_received_friday_feb_13_through_every_deadline(sessions):
     assert [e["kind"] for e in case.history()].count("reminder_sent") == 1
     assert case.fire(at("2026-02-14 12:00")) == []  # one reminder per deadline
 
-    case.complete("transfer", "city_ndrc", at("2026-02-13 16:00"), {"competent_unit": "county_gov"})
+    case.complete("transfer", "city_ndrc", at("2026-02-13 16:00"), {"competent_unit": "yaodu_gov"})
     # L§12(三): verify within 3 working days — 02-15..23 Spring Festival, so the third is 02-25.
     assert case.task("verify")["due_at"] == iso("2026-02-26 00:00")
-    case.complete("verify", "county_gov", at("2026-02-13 17:00"), VERIFY_YES)
+    case.complete("verify", "yaodu_gov", at("2026-02-13 17:00"), VERIFY_YES)
     # L§12(四): rectify within 7 days, counted as calendar days; 02-20 is a holiday, so 02-24.
     assert case.task("rectify")["due_at"] == iso("2026-02-25 00:00")
     assert case.fire(at("2026-02-25 00:00")) == []  # due at 24:00 of 02-24, not before
     assert case.fire(at("2026-02-25 00:00:01")) == ["rectify_deadline"]
     rectify = case.task("rectify")
     assert rectify["card"] == "red" and rectify["overdue"] is True and rectify["due_at"] == iso("2026-02-25 00:00")
-    assert "supervise_overdue" in case.ready()
+    assert "supervise" in case.ready()
     view = case.view()
     assert view["overdue"] is True
-    assert view["escalations"] == [{"step": "rectify", "overdue_unit": "county_housing", "reported_to": "city_gov",
-                                    "due_at": iso("2026-02-25 00:00"), "escalated_at": iso("2026-02-25 00:00:01")}]
+    # L§12(六): the lapse is put before the city NDRC, which decides whether to report to the city government.
+    shown = [{k: v for k, v in e.items() if k != "step_title"} for e in view["escalations"]]
+    assert shown == [{"step": "rectify", "overdue_unit": "yaodu_market_regulation", "reported_to": "city_ndrc",
+                      "due_at": iso("2026-02-25 00:00"), "escalated_at": iso("2026-02-25 00:00:01")}]
     fired = [e for e in case.history() if e["kind"] == "timer_fired"]
     assert fired[0]["data"]["due_at"] == iso("2026-02-25 00:00")
     assert fired[0]["data"]["fired_at"] == iso("2026-02-25 00:00:01")
@@ -78,19 +80,19 @@ def test_clue_received_friday_feb_13_through_every_deadline(sessions):
 
 def test_a_step_completed_after_its_deadline_before_any_tick_is_still_overdue(sessions):
     case = registered(sessions, "2026-02-13 09:30")
-    case.complete("transfer", "city_ndrc", at("2026-02-16 09:00"), {"competent_unit": "county_gov"})
+    case.complete("transfer", "city_ndrc", at("2026-02-16 09:00"), {"competent_unit": "yaodu_gov"})
     kinds = [(e["kind"], e["actor"]) for e in case.history()]
     # What fell due on 02-15 is recorded before the late transfer, as the worker would have.
     assert kinds[-3:] == [("timer_fired", "system"), ("escalated", "system"), ("task_completed", "city_ndrc")]
-    assert sorted(case.ready()) == ["supervise_overdue", "verify"]
+    assert sorted(case.ready()) == ["supervise", "verify"]
 
 
 def test_clue_received_sep_30_through_national_day(sessions):
     case = registered(sessions, "2026-09-30 09:00")
     assert case.task("transfer")["due_at"] == iso("2026-10-09 00:00")  # 10-01..07 off: 10-08
-    case.complete("transfer", "city_ndrc", at("2026-09-30 15:00"), {"competent_unit": "county_gov"})
+    case.complete("transfer", "city_ndrc", at("2026-09-30 15:00"), {"competent_unit": "yaodu_gov"})
     assert case.task("verify")["due_at"] == iso("2026-10-11 00:00")  # 10-08, 10-09, Sat 10-10 make-up
-    case.complete("verify", "county_gov", at("2026-09-30 16:00"), VERIFY_YES)
+    case.complete("verify", "yaodu_gov", at("2026-09-30 16:00"), VERIFY_YES)
     assert case.task("rectify")["due_at"] == iso("2026-10-09 00:00")  # 10-07 is a holiday: 10-08
     assert case.fire(at("2026-10-08 23:59:59")) == []
     assert case.fire(at("2026-10-09 00:00:01")) == ["rectify_deadline"]
@@ -175,7 +177,7 @@ def test_a_bad_calendar_file_is_refused_naming_the_line_and_changes_nothing(sess
 def test_a_corrected_notice_replaces_the_year_and_recounts_its_deadlines(sessions):
     # As in early 2020, the State Council extends a holiday after deadlines were set.
     case = registered(sessions, "2026-02-13 09:30")
-    case.complete("transfer", "city_ndrc", at("2026-02-13 16:00"), {"competent_unit": "county_gov"})
+    case.complete("transfer", "city_ndrc", at("2026-02-13 16:00"), {"competent_unit": "yaodu_gov"})
     assert case.task("verify")["due_at"] == iso("2026-02-26 00:00")
     with sessions() as s:
         rows = [(d, k, n) for d, k, n in s.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name))
@@ -188,11 +190,13 @@ def test_a_corrected_notice_replaces_the_year_and_recounts_its_deadlines(session
 
 def test_an_extension_approved_after_the_deadline_passed_moves_the_shown_date(sessions):
     case = registered(sessions, "2026-02-13 09:30")
-    case.complete("transfer", "city_ndrc", at("2026-02-13 16:00"), {"competent_unit": "county_gov"})
-    case.complete("verify", "county_gov", at("2026-02-13 17:00"), VERIFY_YES)
-    application = upload(sessions, "延期申请.pdf", b"%PDF-1.4 application", "county_gov", at("2026-02-24 09:00"))
-    case.message("extension_request", "county_gov", at("2026-02-24 10:00"),
+    case.complete("transfer", "city_ndrc", at("2026-02-13 16:00"), {"competent_unit": "yaodu_gov"})
+    case.complete("verify", "yaodu_gov", at("2026-02-13 17:00"), VERIFY_YES)
+    application = upload(sessions, "延期申请.pdf", b"%PDF-1.4 application", "yaodu_gov", at("2026-02-24 09:00"))
+    case.message("extension_request", "yaodu_gov", at("2026-02-24 10:00"),
                  {"reason": "涉及多部门联合修订文件。", "requested_until": "2026-03-10", "application": [application]})
+    case.complete("forward_extension", "city_ndrc", at("2026-02-24 11:00"),
+                  {"forward_decision": "forward", "forward_opinion": "建议同意。"})
     assert case.fire(at("2026-02-25 00:00:01")) == ["rectify_deadline"]  # the province has not decided yet
     assert case.task("rectify")["overdue"] is True
     case.complete("approve_extension", "province_ndrc", at("2026-02-25 09:00"),

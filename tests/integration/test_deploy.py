@@ -90,12 +90,13 @@ def test_lanes_are_required_in_the_pool_that_has_them_only(empty_sessions):
 
 def test_unknown_operator_and_missing_parameter_are_refused(empty_sessions):
     xml = (ROOT / "processes" / "clue_0137.bpmn").read_bytes()
-    broken = xml.replace(b'serviceTaskOperator id="escalate"', b'serviceTaskOperator id="send_fax"')
+    broken = xml.replace(b'serviceTaskOperator id="record_lapse" resultVariable="report_to_lead_result"',
+                         b'serviceTaskOperator id="send_fax" resultVariable="report_to_lead_result"')
     broken = broken.replace(b'<spiffworkflow:parameter id="organisation" type="any" value="responsible_unit" />', b"")
     forms = [(str(p.relative_to(ROOT)), p.read_bytes()) for p in sorted((ROOT / "forms").glob("*.json"))]
     err = _refused(empty_sessions, forms + [("clue_0137.bpmn", broken)])
     messages = {(p.element_id, p.message) for p in err.problems}
-    assert ("escalate_overdue", "服务任务的 operator 'send_fax' 未注册") in messages
+    assert ("report_to_lead", "服务任务的 operator 'send_fax' 未注册") in messages
     assert ("notify_responsible", "operator notify_unit 缺少必填参数 organisation") in messages
     assert counts(empty_sessions) == (0, 0)  # the valid forms of the same deployment were not stored
 
@@ -211,14 +212,14 @@ def test_a_process_version_keeps_the_form_versions_it_was_deployed_with(sessions
         assert versions.version_row(s, "clue_0137", 2).form_versions["clue_transfer"] == 2
         assert versions.version_row(s, "clue_0137", 1).form_versions.get("clue_transfer") in (None, 1)
     # The running case still uses the form its version was deployed with: no new required field.
-    old.complete("transfer", "city_ndrc", at("2026-03-02 10:00"), {"competent_unit": "county_gov"})
+    old.complete("transfer", "city_ndrc", at("2026-03-02 10:00"), {"competent_unit": "yaodu_gov"})
     new = Case(sessions, "clue_0137", "city_ndrc", at("2026-03-02 11:00"))
     new.complete("register", "city_ndrc", at("2026-03-02 11:10"),
                  {"source": "national", "summary": "新版本表单的线索", "category": "OTHER", "region": "临汾市"})
     assert new.task("transfer")["form_version"] == 2
     from engine.errors import FormInvalid
     with pytest.raises(FormInvalid) as refused:
-        new.complete("transfer", "city_ndrc", at("2026-03-02 11:20"), {"competent_unit": "county_gov"})
+        new.complete("transfer", "city_ndrc", at("2026-03-02 11:20"), {"competent_unit": "yaodu_gov"})
     assert "transfer_ref" in refused.value.errors
 
 

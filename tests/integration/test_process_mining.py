@@ -18,7 +18,7 @@ ZHUNRU = str(Path(os.sys.executable).parent / "zhunru")
 
 def test_xes_read_by_pm4py_matches_the_record(sessions, db_url, tmp_path):
     clue.test_happy_path_transfers_verifies_rectifies_and_closes(sessions)
-    clue.test_overdue_transfer_escalates_to_city_government_and_keeps_the_task(sessions)
+    clue.test_one_day_transfer_counts_from_the_day_the_clue_was_received(sessions)
     clue.test_no_violation_is_reviewed_and_closed_with_reasons(sessions)
     env = {**os.environ, "ZHUNRU_DATABASE_URL": db_url}
     target = tmp_path / "clues.xes"
@@ -39,8 +39,8 @@ def test_xes_read_by_pm4py_matches_the_record(sessions, db_url, tmp_path):
         assert list(trace["time:timestamp"].map(lambda t: t.timestamp())) == [e.at.timestamp() for e in events]
     for case_id in instances:
         assert list(log[log["case:concept:name"] == case_id]["concept:name"])[:2] == ["发起", "登记线索"]
-    assert {"移交主管单位", "一个工作日", "整改并报送"} <= set(log["concept:name"])
-    assert set(log["org:group"]) >= {"city_ndrc", "county_gov"}
+    assert {"移交主管单位", "一个工作日（自收到之日起）", "整改并报送"} <= set(log["concept:name"])
+    assert set(log["org:group"]) >= {"city_ndrc", "yaodu_gov"}
     with sessions() as s:
         logged = access_log.entries(s)
     assert logged[0]["action"] == "export_xes" and logged[0]["detail"]["cases"] == 3

@@ -247,11 +247,11 @@ def test_a_command_leaves_no_stale_copy_of_the_rows_it_rewrote(sessions):
         transfer = s.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).one()
         held_timers = s.scalars(select(Timer).where(Timer.instance_id == case.id)).all()
         assert transfer.task_name == "transfer" and held_timers
-        runtime.complete_task(s, transfer.id, {"competent_unit": "county_gov"}, directory.actor(s, "city_ndrc"),
+        runtime.complete_task(s, transfer.id, {"competent_unit": "yaodu_gov"}, directory.actor(s, "city_ndrc"),
                               at("2026-02-14 10:00"))
         assert s.get(HumanTask, transfer.id) is None
         (verify,) = s.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).all()
-        assert (verify.task_name, verify.organisation) == ("verify", "county_gov")
+        assert (verify.task_name, verify.organisation) == ("verify", "yaodu_gov")
         timers = {t.attached_to: t.due_at for t in s.scalars(select(Timer).where(Timer.instance_id == case.id,
                                                                                  Timer.kind == "event"))}
         # L§12(三): verify within 3 working days, after the Spring Festival holiday → ends 02-26 24:00.

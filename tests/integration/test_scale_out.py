@@ -80,7 +80,7 @@ def test_web_processes_and_two_workers_share_one_database(sessions):
         jobs = [(task_id, tokens[i % 2]) for task_id in targets for i in range(2)]
         with ThreadPoolExecutor(max_workers=8) as pool:
             answers = list(pool.map(lambda job: _call(f"{base}/tasks/{job[0]}/complete", job[1],
-                                                      {"data": {"competent_unit": "county_gov"}}), jobs))
+                                                      {"data": {"competent_unit": "yaodu_gov"}}), jobs))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with sessions() as s:

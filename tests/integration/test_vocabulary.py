@@ -13,7 +13,7 @@ from handlers import registry
 from handlers.vocabulary import VOCABULARIES
 from tests.conftest import ROOT, at
 from tests.driver import Case, upload
-from tests.integration.test_clue_0137 import REGISTER, VERIFY_YES
+from tests.integration.test_clue_0137 import COMPETENT, FORWARD, REGISTER, RESPONSIBLE, VERIFY_YES
 
 
 def _choices(schema):
@@ -73,11 +73,13 @@ def test_a_form_naming_an_unknown_code_list_is_refused(empty_sessions):
 def test_every_category_of_clue_closes_and_is_archived(sessions, category):
     case = Case(sessions, "clue_0137", "city_ndrc", at("2026-02-13 09:30"))
     case.complete("register", "city_ndrc", at("2026-02-13 09:40"), REGISTER | {"category": category})
-    case.complete("transfer", "city_ndrc", at("2026-02-14 10:00"), {"competent_unit": "county_gov"})
-    case.complete("verify", "county_gov", at("2026-02-24 16:00"), VERIFY_YES)
-    evidence = upload(sessions, "整改通知.pdf", b"%PDF-1.4 fixed", "county_approval_bureau", at("2026-03-01 09:00"))
-    case.complete("rectify", "county_approval_bureau", at("2026-03-02 11:00"),
+    case.complete("transfer", "city_ndrc", at("2026-02-14 10:00"), {"competent_unit": COMPETENT})
+    case.complete("verify", COMPETENT, at("2026-02-24 16:00"), VERIFY_YES)
+    case.complete("acknowledge_feedback", "city_ndrc", at("2026-02-25 09:00"))
+    evidence = upload(sessions, "整改通知.pdf", b"%PDF-1.4 fixed", RESPONSIBLE, at("2026-03-01 09:00"))
+    case.complete("rectify", RESPONSIBLE, at("2026-03-02 11:00"),
                   {"rectification_report": "已删除本地注册条款。", "evidence": [evidence]})
+    case.complete("competent_review", COMPETENT, at("2026-03-02 15:00"), FORWARD)
     assert case.complete("check_report", "city_ndrc", at("2026-03-03 09:00"),
                          {"report_decision": "complete", "check_opinion": "同意销号。"}) == "completed"
     with sessions() as s:

@@ -13,7 +13,7 @@ from tests.web.test_browser import sign_in
 
 def an_extended_case(sessions) -> Case:
     """Transferred, verified, an extension requested and approved, then rectified late: a rich record."""
-    clue.test_approved_extension_moves_the_running_rectification_deadline(sessions)
+    clue.test_an_approved_extension_is_told_to_all_three_and_survives_a_return(sessions)
     from sqlalchemy import select
 
     from engine.models import Instance
@@ -28,7 +28,7 @@ def test_the_replay_page_steps_through_the_case(live_server, page, sessions):
     case = an_extended_case(sessions)
     sign_in(page, live_server, "city_auditor")
     page.click("text=审计")
-    page.locator("#audit-cases tr", has_text="襄垣县").locator("a", has_text="回放").click()
+    page.locator("#audit-cases tr", has_text="尧都区").locator("a", has_text="回放").click()
     expect(page.locator("#diagram[data-ready=true]")).to_be_visible(timeout=15000)
     events = [e for e in case.history()]
     expect(page.locator("#position")).to_have_text(f"{len(events)} / {len(events)}")

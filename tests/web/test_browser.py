@@ -61,16 +61,16 @@ def test_clue_registered_transferred_and_verified_in_the_browser(live_server, pa
     choose(page, "线索来源", "国家发展改革委转送")
     page.get_by_label("线索摘要").fill("某县要求外地企业在本地设立分公司方可参与招投标")
     page.get_by_label("隐性壁垒").click()
-    page.get_by_label("涉及地区").fill("襄垣县")
+    page.get_by_label("涉及地区").fill("尧都区")
     # A field the server refuses (a tampered or outdated page): the error shows at that field.
     def tamper(route):
-        route.continue_(post_data=route.request.post_data_buffer.replace("襄垣县".encode(), b""))
+        route.continue_(post_data=route.request.post_data_buffer.replace("尧都区".encode(), b""))
     page.route(re.compile(r"/complete$"), tamper)
     page.click("#submit")
     expect(page.locator("#form-error")).to_contain_text("涉及地区")
     expect(page.locator(".fjs-form-field-error", has_text="必填")).to_be_visible()
     page.unroute(re.compile(r"/complete$"))
-    expect(page.get_by_label("涉及地区")).to_have_value("襄垣县")  # nothing typed is lost
+    expect(page.get_by_label("涉及地区")).to_have_value("尧都区")  # nothing typed is lost
 
     notice = tmp_path / "转送函.pdf"
     notice.write_bytes(b"%PDF-1.4 national referral letter")
@@ -80,12 +80,12 @@ def test_clue_registered_transferred_and_verified_in_the_browser(live_server, pa
     submit(page)
     expect(page.locator("h1")).to_contain_text("移交主管单位")  # the next step is the same unit's
     expect(page.locator("#history")).to_contain_text("转送函.pdf")
-    choose(page, "主管单位", "襄垣县人民政府")
+    choose(page, "主管单位", "临汾市尧都区人民政府")  # Linfen's own units only
     submit(page)
     expect(page.locator("#task-table")).to_be_visible()
     sign_out(page)
 
-    sign_in(page, live_server, "county_gov_clerk")
+    sign_in(page, live_server, "yaodu_gov_clerk")
     page.click("#scope-organisation")
     row = page.locator("#task-table tbody tr", has_text="核查")
     expect(row.locator(".card-green")).to_be_visible()
@@ -99,7 +99,7 @@ def test_clue_registered_transferred_and_verified_in_the_browser(live_server, pa
     expect(page.locator("h1")).to_contain_text("核查")
     page.get_by_label("核查情况").fill("经核查，招标文件设置了本地注册要求。")
     page.get_by_label("存在违规，需要整改").click()
-    choose(page, "整改责任单位", "襄垣县住房和城乡建设管理局")
+    choose(page, "整改责任单位", "临汾市尧都区市场监督管理局")
     page.get_by_label("整改意见").fill("删除本地注册条款，重新发布招标文件。")
     screenshot(page, "04-verify-form")
     submit(page)

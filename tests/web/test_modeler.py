@@ -16,9 +16,9 @@ REGISTER = {"source": "national", "summary": "新版本流程中的线索", "cat
 ADD_REVIEW_STEP = """() => {
   const m = window.zhunruModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
   const register = reg.get('register'), transfer = reg.get('transfer');
-  const flow = register.outgoing.find((c) => c.target === transfer);
+  const flow = reg.get('record_received').outgoing.find((c) => c.target === transfer);
   const shape = modeling.createShape({ type: 'bpmn:UserTask' },
-    { x: register.x + register.width / 2 + 40, y: register.y + register.height / 2 + 10 }, register.parent);
+    { x: register.x + register.width / 2 + 150, y: register.y + register.height / 2 }, register.parent);
   modeling.reconnectEnd(flow, shape, { x: shape.x, y: shape.y + shape.height / 2 });
   modeling.connect(shape, transfer);
   const timer = modeling.createShape({ type: 'bpmn:BoundaryEvent', eventDefinitionType: 'bpmn:TimerEventDefinition' },
@@ -104,7 +104,8 @@ def test_owner_adds_a_step_with_form_and_deadline_and_deploys(live_server, page,
 def test_invalid_changes_are_marked_on_their_elements_and_nothing_is_deployed(live_server, page, sessions, tmp_path):
     xml = (ROOT / "processes" / "clue_0137.bpmn").read_text()
     broken = (xml.replace("<bpmn:flowNodeRef>transfer</bpmn:flowNodeRef>", "")
-              .replace('serviceTaskOperator id="escalate"', 'serviceTaskOperator id="no_such_operator"')
+              .replace('serviceTaskOperator id="record_lapse" resultVariable="report_to_lead_result"',
+                       'serviceTaskOperator id="no_such_operator" resultVariable="report_to_lead_result"')
               .replace("working_deadline(3)", "working_deadline(3"))
     drawn_elsewhere = tmp_path / "drawn-elsewhere.bpmn"
     drawn_elsewhere.write_text(broken)
@@ -114,7 +115,7 @@ def test_invalid_changes_are_marked_on_their_elements_and_nothing_is_deployed(li
     expect(page.locator("#status")).to_contain_text("已导入")
     page.click("#validate")
     expect(page.locator("#status")).to_have_text("发现 3 个问题")
-    for element in ("transfer", "escalate_overdue", "verify_deadline"):
+    for element in ("transfer", "report_to_lead", "verify_deadline"):
         expect(page.locator(f"g.djs-element.zr-problem[data-element-id={element}]")).to_have_count(1)
     expect(page.locator(".zr-problem-note", has_text="不在任何泳道内")).to_be_visible()
     expect(page.locator(".zr-problem-note", has_text="no_such_operator")).to_be_visible()

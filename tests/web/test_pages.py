@@ -21,7 +21,7 @@ def transferred_clue(sessions) -> Case:
     case = Case(sessions, "clue_0137", "city_ndrc", at("2026-02-13 09:30"))
     attachment = upload(sessions, "线索.pdf", b"%PDF-1.4 clue", "city_ndrc", at("2026-02-13 09:35"))
     case.complete("register", "city_ndrc", at("2026-02-13 09:40"), dict(REGISTER, attachments=[attachment]))
-    case.complete("transfer", "city_ndrc", at("2026-02-13 10:00"), {"competent_unit": "county_gov"})
+    case.complete("transfer", "city_ndrc", at("2026-02-13 10:00"), {"competent_unit": "yaodu_gov"})
     return case
 
 
@@ -36,7 +36,7 @@ def test_wrong_password_is_refused_and_pages_need_sign_in(client):
 
 def test_every_form_needs_its_csrf_token(sessions, client):
     case = transferred_clue(sessions)
-    sign_in(client, "county_gov")
+    sign_in(client, "yaodu_gov")
     task_id = case.task("verify")["task_id"]
     assert client.post(f"/tasks/{task_id}/claim").status_code == 400
     assert client.post(f"/tasks/{task_id}/complete", data={"data": "{}"}).status_code == 400
@@ -46,21 +46,21 @@ def test_every_form_needs_its_csrf_token(sessions, client):
 def test_claim_release_and_a_leader_reassigns(sessions, client):
     case = transferred_clue(sessions)
     task_id = case.task("verify")["task_id"]
-    sign_in(client, "county_gov_clerk")
+    sign_in(client, "yaodu_gov_clerk")
     listing = client.get("/tasks?scope=organisation").get_data(as_text=True)
     token = csrf_of(listing)
     assert "认领" in listing and "card-green" in listing
     client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token, "next": "/tasks?scope=mine"})
-    assert case.task("verify")["assignee"] == "county_gov_clerk"
+    assert case.task("verify")["assignee"] == "yaodu_gov_clerk"
     assert task_id in client.get("/tasks?scope=mine").get_data(as_text=True)
     client.post(f"/tasks/{task_id}/release", data={"csrf_token": token})
     assert case.task("verify")["assignee"] is None
 
     client.post("/logout", data={"csrf_token": token})
-    sign_in(client, "county_gov")  # the organisation's leader
+    sign_in(client, "yaodu_gov")  # the organisation's leader
     token = csrf_of(client.get("/tasks?scope=organisation").get_data(as_text=True))
-    client.post(f"/tasks/{task_id}/reassign", data={"csrf_token": token, "username": "county_gov_clerk"})
-    assert case.task("verify")["assignee"] == "county_gov_clerk"
+    client.post(f"/tasks/{task_id}/reassign", data={"csrf_token": token, "username": "yaodu_gov_clerk"})
+    assert case.task("verify")["assignee"] == "yaodu_gov_clerk"
     kinds = [e["kind"] for e in case.history()]
     assert kinds[-3:] == ["task_claimed", "task_released", "task_reassigned"]
     refused = client.post(f"/tasks/{task_id}/reassign", data={"csrf_token": token, "username": "city_ndrc"})
@@ -70,7 +70,7 @@ def test_claim_release_and_a_leader_reassigns(sessions, client):
 def test_the_server_validates_the_form_and_answers_field_errors(sessions, client):
     case = transferred_clue(sessions)
     task_id = case.task("verify")["task_id"]
-    sign_in(client, "county_gov")
+    sign_in(client, "yaodu_gov")
     token = csrf_of(client.get(f"/tasks/{task_id}").get_data(as_text=True))
     answer = client.post(f"/tasks/{task_id}/complete", headers={"X-CSRFToken": token, "Accept": "application/json"},
                          data={"data": '{"violation_found": "maybe"}'})
@@ -101,7 +101,7 @@ def test_another_unit_cannot_see_the_task_the_case_or_its_files(sessions, client
         assert client.post(f"/tasks/{task_id}/{action}", data={"csrf_token": token}).status_code == 404
 
     client.post("/logout", data={"csrf_token": token})
-    sign_in(client, "county_gov")  # the competent unit took part: it sees the case and the evidence
+    sign_in(client, "yaodu_gov")  # the competent unit took part: it sees the case and the evidence
     assert client.get(f"/cases/{case.id}").status_code == 200
     download = client.get(f"/files/{file_id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 clue"

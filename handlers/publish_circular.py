@@ -1,0 +1,23 @@
+"""publish_circular: issue a circular (通报) within a region, numbered per region and year (第N期), read in the
+product by every unit of the region (L§12(六) 按要求在全市范围内通报)."""
+from marshmallow import Schema, ValidationError, fields
+
+from .notify_unit import tidy
+from .registry import HandlerContext, Operator
+
+
+class Params(Schema):
+    region = fields.String(required=True, metadata={"description": "发布地区 (人民政府) 的单位代码"})
+    issuer = fields.String(required=True, metadata={"description": "发文单位代码"})
+    title = fields.String(required=True, metadata={"description": "通报标题"})
+    body = fields.String(required=True, metadata={"description": "通报正文"})
+
+
+def handle(params: dict, ctx: HandlerContext) -> dict:
+    for key in ("region", "issuer"):
+        if not ctx.organisation_exists(params[key]):
+            raise ValidationError(f"单位 {params[key]} 不存在", key)
+    return ctx.publish_circular(params["region"], params["issuer"], tidy(params["title"]), params["body"].strip())
+
+
+OPERATOR = Operator("publish_circular", "发布本地区通报（站内，本地区各单位可阅）", Params, handle)
