@@ -19,6 +19,7 @@ from . import (
     api,
     audit_pages,
     auth,
+    case_messages,
     clue_records,
     decision_pages,
     health,
@@ -98,6 +99,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(clue_records.bp)  # /ledgers/clue: a static path wins over /ledgers/<ledger>
+    app.register_blueprint(case_messages.bp)
     api.register(app, csrf)
     app.jinja_env.globals.update(_=text, language=language, current_actor=auth.current_actor,
                                  EVENT_KINDS=EVENT_KINDS, unit_name=naming.unit_name,

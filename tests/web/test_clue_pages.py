@@ -1,10 +1,13 @@
 """The clue ledger (线索台账) page and its Excel, and the circulars page read by a region's units."""
 import io
+import json
 
 from openpyxl import load_workbook
 
+from tests.conftest import at
+from tests.integration import test_clue_0137 as clue
 from tests.integration import test_clue_0137_supervision as supervision
-from tests.web.conftest import sign_in
+from tests.web.conftest import csrf_of, sign_in
 
 
 def test_the_clue_ledger_shows_dates_flags_and_clearing_progress_and_exports_them(sessions, client):
@@ -36,3 +39,43 @@ def test_a_circular_is_read_by_the_units_of_its_region_only(sessions, client):
     sign_in(client, "county_housing")
     assert "暂无通报" in client.get("/circulars").get_data(as_text=True)
     assert client.get(f"/circulars/{circular_id}").status_code == 404
+
+
+def _post_message(client, url, data, files=None):
+    page = client.get(url)
+    assert page.status_code == 200
+    token = csrf_of(page.get_data(as_text=True))
+    body = {"data": json.dumps(data), **(files or {})}
+    return client.post(url, data=body, headers={"X-CSRFToken": token, "Accept": "application/json"},
+                       content_type="multipart/form-data")
+
+
+def test_the_competent_unit_asks_for_an_extension_and_any_party_reports_shirking_on_the_case_page(
+        sessions, client, monkeypatch):
+    case = clue.received_and_transferred(sessions)
+    case.complete("verify", clue.COMPETENT, at("2026-02-24 16:00"), clue.VERIFY_YES)
+    extension = f"/cases/{case.id}/messages/extension_request"
+    shirking = f"/cases/{case.id}/messages/report_shirking"
+    sign_in(client, clue.RESPONSIBLE)  # the responsible unit may report, but not ask for the extension
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "反映推诿敷衍" in page and "主管单位书面申请延期" not in page
+    assert client.get(extension).status_code == 404
+    client.post("/logout")
+    sign_in(client, clue.COMPETENT)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "主管单位书面申请延期" in page and extension in page
+    monkeypatch.setenv("ZHUNRU_NOW", "2026-02-26T10:00:00+08:00")
+    asked = {"reason": "情况复杂需要延期处理。", "requested_until": "2026-03-20"}
+    incomplete = _post_message(client, extension, asked)
+    assert incomplete.status_code == 422 and "application" in incomplete.json["errors"]
+    done = _post_message(client, extension, asked | {"application": "files::application"},
+                         {"files::application": (io.BytesIO(b"%PDF-1.4 application"), "延期申请.pdf")})
+    assert done.status_code == 200 and done.json["redirect"] == f"/cases/{case.id}"
+    assert "forward_extension" in case.ready()
+    reported = _post_message(client, shirking, {"unit_role": "responsible", "conduct": "delay",
+                                                "description": "责任单位至今未启动整改。"})
+    assert reported.status_code == 200
+    assert "督办：被反映拖延（临汾市尧都区市场监督管理局）" in {t["title"] for t in case.view()["ready_tasks"]}
+    client.post("/logout")
+    sign_in(client, "county_housing")  # no party to the clue: neither the page nor the form
+    assert client.get(shirking).status_code == 404
