@@ -232,6 +232,8 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     stored = settings.values(session)
     if not assignment.may_start(definition, actor, directory.codes(session, stored)):
         raise NotEntitled(f"用户 {actor.username} 所在单位不能发起流程 {process_id}")
+    if process_id in versions.called_processes(session):
+        raise NotEntitled(f"流程 {definition.name} 由其他流程调用发起，不能单独发起")
     data, own = assignment.starting_data(definition, data, actor.organisation)  # it starts in the starter's lane
     return _start(session, row, definition, data, actor.username, now, own, stored_settings=stored)
 

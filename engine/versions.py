@@ -73,3 +73,16 @@ def version_row(session: Session, process_id: str, version: int | None = None) -
     if row is None:
         raise NotFound(f"流程 {process_id} 没有版本 v{version}")
     return row
+
+
+def called_processes(session: Session) -> set[str]:
+    """Processes the newest version of another process calls (call activities): such a process is started by
+    its caller, which hands it the data its lanes need, never by hand."""
+    newest = (select(Definition.process_id, func.max(Definition.version).label("v"))
+              .group_by(Definition.process_id).subquery())
+    called_ids = {dep for deps in session.scalars(select(Definition.dependencies).join(
+        newest, (Definition.process_id == newest.c.process_id) & (Definition.version == newest.c.v)))
+        for dep in deps or []}
+    if not called_ids:
+        return set()
+    return set(session.scalars(select(Definition.process_id).where(Definition.id.in_(called_ids))))

@@ -168,8 +168,11 @@ def start_list():
     actor = current_actor()
     with transaction() as db:
         known = directory.codes(db)
+        called = versions.called_processes(db)
         startable = []
         for summary in versions.process_summaries(db):
+            if summary["process_id"] in called:
+                continue
             loaded = definitions.load(db, versions.latest_definition(db, summary["process_id"]).id)
             if assignment.may_start(loaded, actor, known):
                 startable.append(summary | {"start_form": bool(projections.start_form_key(loaded.spec))})
