@@ -127,12 +127,12 @@ def bad_rating_complaint(sessions) -> str:
 
 @pytest.mark.parametrize("statement, named", [
     (lambda: update(LedgerItem).where(LedgerItem.ledger == "rectification").values(status="rectifying"),
-     "台账事项 TS-2026-0001-R1 的状态被改为 rectifying，记录为 closed"),
+     "台账事项 XY-TS-2026-0001-R1 的状态被改为 rectifying，记录为 closed"),
     (lambda: update(LedgerItem).where(LedgerItem.ledger == "complaint").values(organisation="county_gov"),
      "的责任单位被改为 county_gov"),
     (lambda: update(LedgerItem).where(LedgerItem.ledger == "complaint").values(title="别的事项"),
      "的事项被改为 别的事项"),
-    (lambda: delete(LedgerItem).where(LedgerItem.ledger == "rectification"), "台账事项 TS-2026-0001-R1 被删除"),
+    (lambda: delete(LedgerItem).where(LedgerItem.ledger == "rectification"), "台账事项 XY-TS-2026-0001-R1 被删除"),
 ])
 def test_altered_or_deleted_ledger_rows_are_named(sessions, statement, named):
     instance_id = bad_rating_complaint(sessions)

@@ -76,16 +76,16 @@ def test_main_path_from_hotline_to_written_report_with_a_deadline_on_every_step(
     # 12345: dispatch within 1 working day (Mon 03-02 → end of Tue 03-03).
     assert due(case, "dispatch") == at("2026-03-04 00:00").isoformat()
     [entry] = ledger(sessions)
-    assert (entry["item_key"], entry["source"], entry["status"]) == ("TS-2026-0001", "12345热线", "open")
+    assert (entry["item_key"], entry["source"], entry["status"]) == ("XY-TS-2026-0001", "12345热线", "open")
     assert entry["title"] == "县住房和城乡建设管理局：招标文件要求本地注册"
     assert entry["deadline"] == at("2026-03-04 00:00").isoformat()  # the ledger's 期限 is the step's
-    assert entry["detail"]["complainants_text"] == "王女士 13800000000（TS-2026-0001，待答复）"
+    assert entry["detail"]["complainants_text"] == "王女士 13800000000（XY-TS-2026-0001，待答复）"
 
     case.complete("dispatch", "county_ndrc", at("2026-03-02 11:00"), {"department": "county_housing"})
     assert holders(case) == [("acknowledge", "county_housing")]
     assert due(case, "acknowledge") == at("2026-03-05 00:00").isoformat()  # return window: 2 working days
-    assert row(sessions, "TS-2026-0001")["status_text"] == "已派单"
-    assert row(sessions, "TS-2026-0001")["deadline"] == at("2026-03-10 00:00").isoformat()  # handle: 5 from dispatch
+    assert row(sessions, "XY-TS-2026-0001")["status_text"] == "已派单"
+    assert row(sessions, "XY-TS-2026-0001")["deadline"] == at("2026-03-10 00:00").isoformat()  # handle: 5 from dispatch
     assert ("county_housing", "收到派发的投诉举报") in case.notifications()
     case.complete("acknowledge", "county_housing", at("2026-03-02 14:00"), {"ack_decision": "acknowledge"})
     assert due(case, "handle") == at("2026-03-10 00:00").isoformat()
@@ -94,7 +94,7 @@ def test_main_path_from_hotline_to_written_report_with_a_deadline_on_every_step(
     assert holders(case) == [("reply", "county_ndrc")]
     assert due(case, "reply") == at("2026-03-07 00:00").isoformat()  # 2 working days from handling
     case.complete("reply", "county_ndrc", at("2026-03-04 11:00"), REPLY)
-    entry = row(sessions, "TS-2026-0001")
+    entry = row(sessions, "XY-TS-2026-0001")
     assert entry["status"] == "handled" and entry["detail"]["complainants_text"].endswith("已答复）")
     assert due(case, "revisit") == at("2026-03-10 00:00").isoformat()  # 3 working days
     case.complete("revisit", "county_ndrc", at("2026-03-05 09:00"), REVISIT)
@@ -126,17 +126,17 @@ def test_a_return_needs_its_reason_and_the_ledger_row_shows_it(sessions):
     assert holders(case) == [("dispatch", "county_ndrc")]
     assert "上次被襄垣县交通运输局退回，理由：属住建部门职责" in detail(sessions, case, "dispatch", "county_ndrc")[
         "instructions"]
-    entry = row(sessions, "TS-2026-0001")
+    entry = row(sessions, "XY-TS-2026-0001")
     assert (entry["status_text"], entry["organisation"]) == ("已退单待重新派单", "county_ndrc")
     assert entry["detail"]["returns_text"] == "襄垣县交通运输局（2026-03-02）：属住建部门职责，非本局事项。"
     assert entry["deadline"] == at("2026-03-04 00:00").isoformat() and entry["closed_at"] is None
     with sessions() as s:
         told = s.scalars(select(Notification).where(Notification.instance_id == case.id,
                                                     Notification.organisation == "county_ndrc")).one()
-    assert told.title == "投诉举报被退单" and told.body.startswith("襄垣县交通运输局退回投诉举报 TS-2026-0001")
+    assert told.title == "投诉举报被退单" and told.body.startswith("襄垣县交通运输局退回投诉举报 XY-TS-2026-0001")
     case.complete("dispatch", "county_ndrc", at("2026-03-02 15:00"), {"department": "county_housing"})
     assert holders(case) == [("acknowledge", "county_housing")]
-    entry = row(sessions, "TS-2026-0001")
+    entry = row(sessions, "XY-TS-2026-0001")
     assert entry["status_text"] == "已派单" and "属住建部门职责" in entry["detail"]["returns_text"]
     assert verified(sessions, case)["failed"] == []
 
@@ -146,7 +146,7 @@ def test_co_departments_get_their_own_tasks_and_their_opinions_reach_the_handlin
     case.complete("dispatch", "county_ndrc", at("2026-03-02 11:00"), {
         "department": "county_housing", "co_departments": ["county_market_regulation", "county_approval_bureau",
                                                            "county_housing"]})
-    assert row(sessions, "TS-2026-0001")["detail"]["co_text"] == "襄垣县市场监督管理局、襄垣县行政审批服务管理局"
+    assert row(sessions, "XY-TS-2026-0001")["detail"]["co_text"] == "襄垣县市场监督管理局、襄垣县行政审批服务管理局"
     assert "协办部门：襄垣县市场监督管理局、襄垣县行政审批服务管理局" in detail(
         sessions, case, "acknowledge", "county_housing")["instructions"]
     case.complete("acknowledge", "county_housing", at("2026-03-02 14:00"), {"ack_decision": "acknowledge"})
@@ -199,11 +199,11 @@ def test_a_merged_repeat_complaints_complainant_is_answered_too(sessions):
     # The merged complainant is recorded on the open case, and in its ledger row.
     people = first.view()["data"]["complainant_list"]["people"]
     assert [(p["number"], p["complainant"], p["phone"]) for p in people] == [
-        ("TS-2026-0001", "王女士", "13800000000"), ("TS-2026-0002", "赵先生", "13900001111")]
+        ("XY-TS-2026-0001", "王女士", "13800000000"), ("XY-TS-2026-0002", "赵先生", "13900001111")]
     rows = {r["item_key"]: r for r in ledger(sessions)}
-    assert rows["TS-2026-0002"]["status"] == "merged" and rows["TS-2026-0002"]["detail"]["merged_into"] == first.id
-    assert rows["TS-2026-0002"]["deadline"]
-    assert "赵先生 13900001111（TS-2026-0002，待答复）" in rows["TS-2026-0001"]["detail"]["complainants_text"]
+    assert rows["XY-TS-2026-0002"]["status"] == "merged" and rows["XY-TS-2026-0002"]["detail"]["merged_into"] == first.id
+    assert rows["XY-TS-2026-0002"]["deadline"]
+    assert "赵先生 13900001111（XY-TS-2026-0002，待答复）" in rows["XY-TS-2026-0001"]["detail"]["complainants_text"]
     with sessions() as s:
         assert s.get(Instance, second.id).subject_key == s.get(Instance, first.id).subject_key
 
@@ -215,11 +215,11 @@ def test_a_merged_repeat_complaints_complainant_is_answered_too(sessions):
     deadline = due(first, "reply")
     first.complete("reply", "county_ndrc", at("2026-03-04 11:00"), REPLY)
     shown = detail(sessions, first, "reply", "county_ndrc")["instructions"]
-    assert "答复投诉举报人 赵先生（联系电话 13900001111，门户网站受理，编号 TS-2026-0002）" in shown
+    assert "答复投诉举报人 赵先生（联系电话 13900001111，门户网站受理，编号 XY-TS-2026-0002）" in shown
     assert HANDLE["handling_result"] in shown and due(first, "reply") == deadline
     first.complete("reply", "county_ndrc", at("2026-03-04 14:00"), dict(REPLY, reply_method="sms"))
     assert holders(first) == [("revisit", "county_ndrc")]
-    text = row(sessions, "TS-2026-0001")["detail"]["complainants_text"]
+    text = row(sessions, "XY-TS-2026-0001")["detail"]["complainants_text"]
     assert text.count("已答复") == 2 and "待答复" not in text
 
     # One more after the replies went out: the NDRC gets a reply step of its own for that complainant.
@@ -230,7 +230,7 @@ def test_a_merged_repeat_complaints_complainant_is_answered_too(sessions):
     assert "钱女士（联系电话 13700002222" in shown and HANDLE["handling_result"] in shown
     assert due(first, "reply_merged") == at("2026-03-10 00:00").isoformat()  # 2 working days
     first.complete("reply_merged", "county_ndrc", at("2026-03-05 10:00"), REPLY)
-    assert row(sessions, "TS-2026-0001")["detail"]["complainants_text"].count("已答复") == 3
+    assert row(sessions, "XY-TS-2026-0001")["detail"]["complainants_text"].count("已答复") == 3
     assert verified(sessions, first, second, third)["failed"] == []
 
 
@@ -243,8 +243,8 @@ def test_a_repeat_the_open_complaint_cannot_take_is_handled_as_a_new_one(session
     assert holders(second) == [("dispatch", "county_ndrc")]
     assert second.view()["data"]["merge_result"]["delivered"] is False
     assert [p["complainant"] for p in first.view()["data"]["complainant_list"]["people"]] == ["王女士"]
-    assert [(r["item_key"], r["status"]) for r in ledger(sessions)] == [("TS-2026-0001", "open"),
-                                                                        ("TS-2026-0002", "open")]
+    assert [(r["item_key"], r["status"]) for r in ledger(sessions)] == [("XY-TS-2026-0001", "open"),
+                                                                        ("XY-TS-2026-0002", "open")]
 
 
 def test_a_complaint_of_the_same_matter_in_another_place_is_not_merged(sessions):
@@ -262,9 +262,9 @@ def test_bad_rating_reopens_handling_enters_the_rectification_ledger_and_everyon
     assert case.ready() == ["handle"]
     assert due(case, "handle") == at("2026-03-12 00:00").isoformat()  # 5 working days from the reopening
     [item] = ledger(sessions, "rectification")
-    assert (item["item_key"], item["status"], item["source"]) == ("TS-2026-0001-R1", "rectifying", "投诉差评")
+    assert (item["item_key"], item["status"], item["source"]) == ("XY-TS-2026-0001-R1", "rectifying", "投诉差评")
     assert item["organisation"] == "county_housing" and "不满意" in item["title"] and item["deadline"]
-    assert row(sessions, "TS-2026-0001")["status"] == "reopened"
+    assert row(sessions, "XY-TS-2026-0001")["status"] == "reopened"
     case.complete("handle", "county_housing", at("2026-03-05 10:00"), HANDLE)
     assert holders(case) == [("reply", "county_ndrc")]
     case.complete("reply", "county_ndrc", at("2026-03-05 11:00"), REPLY)
@@ -320,7 +320,7 @@ def test_complex_case_extension_to_fifteen_working_days_from_dispatch(sessions):
     case.complete("approve_extension", "county_ndrc", at("2026-03-05 10:00"), {"extension_decision": "approve"})
     # 15 working days from dispatch on Mon 03-02 end on Mon 03-23.
     assert due(case, "handle") == at("2026-03-24 00:00").isoformat()
-    assert row(sessions, "TS-2026-0001")["deadline"] == at("2026-03-24 00:00").isoformat()
+    assert row(sessions, "XY-TS-2026-0001")["deadline"] == at("2026-03-24 00:00").isoformat()
     assert verified(sessions, case)["failed"] == []
 
 
@@ -381,7 +381,7 @@ def test_the_complainants_name_and_phone_are_seen_in_full_by_the_lead_ndrc_only(
         masked = queries.instance_view(s, case.id, at("2026-03-02 12:00"), department)
         assert (masked["data"]["complainant"], masked["data"]["phone"]) == ("王某", "138****0000")
         assert masked["data"]["complainant_list"]["people"][0]["complainant"] == "王某"
-        assert masked["data"]["people_text"] == "王某 138****0000（TS-2026-0001，待答复）"
+        assert masked["data"]["people_text"] == "王某 138****0000（XY-TS-2026-0001，待答复）"
         for viewer in (department, admin):
             assert _leaks(queries.instance_view(s, case.id, at("2026-03-02 12:00"), viewer)) == []
             assert _leaks(queries.history_view(s, case.id, viewer)) == []
@@ -408,6 +408,7 @@ def test_the_complainants_name_and_phone_are_seen_in_full_by_the_lead_ndrc_only(
 def test_a_complaint_taken_in_by_linfens_ndrc_is_led_and_dispatched_there(sessions):
     case = complaint(sessions, data=dict(INTAKE, respondent="市住房和城乡建设局"), user="city_ndrc_clerk")
     assert holders(case) == [("dispatch", "city_ndrc")]
+    assert [r["item_key"] for r in ledger(sessions)] == ["LF-TS-2026-0001"]  # numbered with Linfen's prefix
     options = {o["value"] for o in detail(sessions, case, "dispatch", "city_ndrc")["prefill"]["unit_options"]}
     assert {"city_housing", "city_market_regulation", "yaodu_gov"} <= options
     assert not {o for o in options if o.startswith("county_")} and "city_ndrc" not in options

@@ -27,7 +27,7 @@ def platform(sessions):
 def test_the_hotline_platform_pushes_complaints_and_repeats_are_merged(client, platform, sessions):
     first = client.post("/api/v1/complaints", headers=platform, json=INTAKE)
     assert first.status_code == 201, first.json
-    assert first.json["complaint_no"] == "TS-2026-0001" and first.json["repeat_of"] is None
+    assert first.json["complaint_no"] == "XY-TS-2026-0001" and first.json["repeat_of"] is None
     assert first.json["status"] == "running"
     repeat = client.post("/api/v1/complaints", headers=platform,
                          json=dict(INTAKE, hotline_ref="12345-20260302-0099", complainant="赵先生"))
@@ -39,7 +39,7 @@ def test_the_hotline_platform_pushes_complaints_and_repeats_are_merged(client, p
     assert [p["complainant"] for p in instance["data"]["complainant_list"]["people"]] == ["王女士", "赵先生"]
     with sessions() as s:
         assert [(r["item_key"], r["status"]) for r in ledgers.items(s, "complaint")] == [
-            ("TS-2026-0001", "open"), ("TS-2026-0002", "merged")]
+            ("XY-TS-2026-0001", "open"), ("XY-TS-2026-0002", "merged")]
 
 
 def test_bad_pushes_get_field_errors_and_store_nothing(client, platform, sessions):
@@ -133,14 +133,14 @@ def test_pages_and_the_excel_ledger_mask_the_complainant_for_every_unit_but_the_
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "王某" in page and _leaks(page) == []
     listed = client.get("/ledgers/complaint").get_data(as_text=True)
-    assert "王某 138****0000（TS-2026-0001，已答复）" in listed and _leaks(listed) == []
+    assert "王某 138****0000（XY-TS-2026-0001，已答复）" in listed and _leaks(listed) == []
     sheet = load_workbook(io.BytesIO(client.get("/ledgers/complaint.xlsx").data)).active
     cells = json.dumps([[c.value for c in r] for r in sheet.iter_rows()], ensure_ascii=False, default=str)
     assert "王某 138****0000" in cells and "投诉举报人（答复情况）" in cells and _leaks(cells) == []
     client = _signed_in(app, "county_ndrc_clerk")
     assert _leaks(client.get(f"/cases/{case.id}").get_data(as_text=True)) == list(RAW)
     listed = client.get("/ledgers/complaint").get_data(as_text=True)
-    assert "王女士 13800000000（TS-2026-0001，已答复）" in listed
+    assert "王女士 13800000000（XY-TS-2026-0001，已答复）" in listed
     sheet = load_workbook(io.BytesIO(client.get("/ledgers/complaint.xlsx").data)).active
     assert "王女士 13800000000" in json.dumps([[c.value for c in r] for r in sheet.iter_rows()], ensure_ascii=False,
                                            default=str)

@@ -50,7 +50,7 @@ def test_complaint_entered_on_the_page_appears_in_the_ledger_and_its_excel(live_
     sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     assert sheet["A1"].value.startswith("投诉举报工作台账")
     assert [c.value for c in sheet[2]][:4] == ["序号", "编号", "来源", "事项"]
-    assert [c.value for c in sheet[3]][1:4] == ["TS-2026-0001", "政务服务大厅投诉登记簿",
+    assert [c.value for c in sheet[3]][1:4] == ["XY-TS-2026-0001", "政务服务大厅投诉登记簿",
                                                 "县住房和城乡建设管理局：招标文件要求本地注册"]
     assert sheet[3][7].value == "办理中"
 
