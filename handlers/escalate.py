@@ -1,4 +1,4 @@
-"""escalate: report an overdue step to the city government and notify it (L§12(六))."""
+"""escalate: report an overdue step to the region's government and the lead that supervises it (L§12(六))."""
 from marshmallow import Schema, fields
 
 from .registry import HandlerContext, Operator
@@ -7,8 +7,9 @@ from .registry import HandlerContext, Operator
 class Params(Schema):
     step = fields.String(required=True, metadata={"description": "逾期环节"})
     overdue_unit = fields.String(load_default=None, allow_none=True, metadata={"description": "逾期单位代码"})
-    reported_to = fields.String(load_default="city_gov", metadata={"description": "报告对象单位代码"})
-    supervisor = fields.String(load_default="city_ndrc", metadata={"description": "督办单位代码"})
+    # No default: the region's government and lead come from the organisation tree (region_units).
+    reported_to = fields.String(required=True, metadata={"description": "报告对象单位代码 (本地区人民政府)"})
+    supervisor = fields.String(required=True, metadata={"description": "督办单位代码 (本地区牵头单位)"})
 
 
 def handle(params: dict, ctx: HandlerContext) -> dict:
@@ -21,4 +22,4 @@ def handle(params: dict, ctx: HandlerContext) -> dict:
     return {"report_id": report_id, "reported_to": params["reported_to"], "at": ctx.now.isoformat()}
 
 
-OPERATOR = Operator("escalate", "逾期上报市政府并督办", Params, handle)
+OPERATOR = Operator("escalate", "逾期上报本地区政府并督办", Params, handle)
