@@ -64,7 +64,8 @@ class ComplaintSchema(Schema):
 
 class ComplaintReceivedSchema(Schema):
     instance_id = fields.String(required=True)
-    complaint_no = fields.String(required=True, metadata={"description": "投诉编号，带受理地区的前缀，如 XY-TS-2026-0001"})
+    complaint_no = fields.String(required=True,
+                                 metadata={"description": "投诉编号，带受理地区的前缀，如 XY-TS-2026-0001"})
     status = fields.String(required=True)
     repeat_of = fields.String(allow_none=True,
                               metadata={"description": "重复投诉并入的在办件 (其投诉举报人随该办件一并答复)"})

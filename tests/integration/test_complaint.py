@@ -201,7 +201,8 @@ def test_a_merged_repeat_complaints_complainant_is_answered_too(sessions):
     assert [(p["number"], p["complainant"], p["phone"]) for p in people] == [
         ("XY-TS-2026-0001", "王女士", "13800000000"), ("XY-TS-2026-0002", "赵先生", "13900001111")]
     rows = {r["item_key"]: r for r in ledger(sessions)}
-    assert rows["XY-TS-2026-0002"]["status"] == "merged" and rows["XY-TS-2026-0002"]["detail"]["merged_into"] == first.id
+    assert rows["XY-TS-2026-0002"]["status"] == "merged"
+    assert rows["XY-TS-2026-0002"]["detail"]["merged_into"] == first.id
     assert rows["XY-TS-2026-0002"]["deadline"]
     assert "赵先生 13900001111（XY-TS-2026-0002，待答复）" in rows["XY-TS-2026-0001"]["detail"]["complainants_text"]
     with sessions() as s:
