@@ -3,6 +3,7 @@ led by the city NDRC to closing and its archive number, and a Xiangyuan clue led
 transfer, an extension, a report of shirking, a report to the county government and its circular."""
 import json
 
+from tests.cli import steps
 from tests.integration.test_clue_0137 import FORWARD, RECTIFIED, REGISTER, VERIFY_YES
 
 
@@ -13,12 +14,6 @@ def _tasks(cli, user, iid):
 def _complete(cli, user, name, data, now, iid):
     [task] = [t for t in _tasks(cli, user, iid) if t["task_name"] == name]
     return cli("complete", task["task_id"], "--user", user, "--data", json.dumps(data), "--json", now=now)
-
-
-def _file(cli, tmp_path, name, user):
-    path = tmp_path / name
-    path.write_bytes(b"%PDF-1.4 " + name.encode())
-    return cli("file", "add", str(path), "--user", user, "--json")["file_id"]
 
 
 def _registered(cli, iid, day):
@@ -42,7 +37,7 @@ def test_a_linfen_clue_from_receipt_to_closing_and_its_archive_number(cli, tmp_p
     _complete(cli, "yaodu_gov", "verify", VERIFY_YES, "2026-02-24T16:00:00+08:00", iid)
     assert [t["task_name"] for t in _tasks(cli, "city_ndrc", iid)] == ["acknowledge_feedback"]
     _complete(cli, "city_ndrc", "acknowledge_feedback", {}, "2026-02-25T09:00:00+08:00", iid)
-    evidence = _file(cli, tmp_path, "整改通知.pdf", "yaodu_market_regulation")
+    evidence = steps.upload(cli, tmp_path, "整改通知.pdf", "yaodu_market_regulation")
     _complete(cli, "yaodu_market_regulation", "rectify", RECTIFIED | {"evidence": [evidence]},
               "2026-03-02T11:00:00+08:00", iid)
     _complete(cli, "yaodu_gov", "competent_review", FORWARD, "2026-03-02T15:00:00+08:00", iid)
@@ -70,7 +65,7 @@ def test_a_xiangyuan_clue_through_lapses_extension_report_and_circular(cli, tmp_
     _complete(cli, "county_ndrc", "transfer", {"competent_unit": "county_housing"}, "2026-03-03T09:30:00+08:00", iid)
     _complete(cli, "county_housing", "verify", VERIFY_YES | {"responsible_unit": "county_housing"},
               "2026-03-04T10:00:00+08:00", iid)
-    application = _file(cli, tmp_path, "延期申请.pdf", "county_housing")
+    application = steps.upload(cli, tmp_path, "延期申请.pdf", "county_housing")
     request = json.dumps({"reason": "涉及多个部门联合修订招标文件，情况复杂。", "requested_until": "2026-03-25",
                           "application": [application]})
     cli("message", iid, "extension_request", "--user", "county_ndrc", "--data", request, expect=2)  # not its to ask
@@ -92,7 +87,7 @@ def test_a_xiangyuan_clue_through_lapses_extension_report_and_circular(cli, tmp_
     assert review["title"] == "阅示督办报告：被反映拖延（襄垣县住房和城乡建设管理局）"
     _complete(cli, "county_gov", "government_review", {"government_instruction": "全县通报。", "citywide_notice": True},
               "2026-03-09T15:00:00+08:00", iid)
-    evidence = _file(cli, tmp_path, "整改材料.pdf", "county_housing")
+    evidence = steps.upload(cli, tmp_path, "整改材料.pdf", "county_housing")
     _complete(cli, "county_housing", "rectify", RECTIFIED | {"evidence": [evidence]}, "2026-03-20T09:00:00+08:00", iid)
     _complete(cli, "county_housing", "competent_review", FORWARD, "2026-03-20T10:00:00+08:00", iid)
     _complete(cli, "county_ndrc", "acknowledge_feedback", {}, "2026-03-20T11:00:00+08:00", iid)
