@@ -34,6 +34,7 @@ run: setup
 
 test: $(STAMP_TEST) $(STAMP_NPM)
 	$(BIN)/ruff check engine handlers web tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 test-postgres: $(STAMP_TEST) $(STAMP_NPM)

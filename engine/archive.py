@@ -31,8 +31,8 @@ def prefix_of(archive_no: str) -> str:
     return archive_no.rsplit("-", 2)[0]
 
 
-def _of_region(prefix: str | None) -> ColumnElement[bool] | None:
-    return ArchiveEntry.archive_no.startswith(f"{prefix}-", autoescape=True) if prefix else None
+def _of_region(prefix: str) -> ColumnElement[bool]:
+    return ArchiveEntry.archive_no.startswith(f"{prefix}-", autoescape=True)
 
 
 def register(session: Session, instance_id: str, archive_no: str, values: dict[str, Any], actor: str,

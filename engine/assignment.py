@@ -1,7 +1,7 @@
 """Who owns a task: a lane resolves to an organisation (or a group); no lanes, the starter."""
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -9,6 +9,17 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from .definitions import LoadedDefinition
 from .directory import Actor
 from .models import HumanTask
+
+
+class Holders(Protocol):
+    """Who holds a task, as a task row (models.HumanTask) or the row a command reads (task_rows.TaskRow) has it."""
+
+    @property
+    def organisation(self) -> str | None: ...
+    @property
+    def group_name(self) -> str | None: ...
+    @property
+    def assignee(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ def read_only(actor: Actor) -> bool:
     return not actor.is_admin and (actor.is_platform or "auditor" in actor.roles)
 
 
-def may_act(task: HumanTask, actor: Actor) -> bool:
+def may_act(task: Holders, actor: Actor) -> bool:
     """Admin, the assignee, or a member of the owning organisation (and group, when one is set)."""
     if actor.is_admin:
         return True
@@ -62,7 +73,7 @@ def may_hold(task: HumanTask, actor: Actor) -> bool:
             and (task.group_name is None or task.group_name in actor.roles))
 
 
-def concerns(task: HumanTask, actor: Actor) -> bool:
+def concerns(task: Holders, actor: Actor) -> bool:
     """Whether the actor may know of the task at all: its holder, a member of its organisation (which sees
     its pool and what colleagues hold) or of its group, an administrator. To anyone else it answers as a
     task that does not exist."""

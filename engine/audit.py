@@ -8,9 +8,9 @@ is stored: the same path at every step, the same data, the same status.
 import contextlib
 import json
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -36,6 +36,7 @@ from . import (
 from .clock import local_iso, running_at
 from .deadlines import card as deadline_card
 from .errors import HandlerError, ZhunruError
+from .handler_context import HandlerContext
 from .integrity import Failure, check_chain, check_evidence, events_of
 from .models import Definition, Event, HumanTask, Instance, Organisation, StoredFile, User
 from .sandbox import ZhunruScriptEngine
@@ -85,8 +86,8 @@ class _Replay:
         self.session = session
         self.instance = instance
         self.definition = definitions.load(session, instance.definition_id)
-        self.answers: dict[str, deque] = defaultdict(deque)
-        self.decided: dict[str, deque] = defaultdict(deque)  # what each business rule task's table answered
+        self.answers: dict[str | None, deque] = defaultdict(deque)  # by the recorded step's name
+        self.decided: dict[str | None, deque] = defaultdict(deque)  # what each business rule task's table answered
         for event in events:
             if event.kind == "service_called":
                 self.answers[event.task_name].append(event.data)
@@ -112,27 +113,40 @@ class _Replay:
         if operator is not None:  # let it change the workflow as it did (an extension); its answer is the record's
             # A handler that reads what the replay does not keep (the organisation tree, other cases) fails here;
             # the recorded answer stands for it, and what it should have changed is compared afterwards.
+            assert self.now is not None  # set before each event is applied
+            # _ReplayContext stands in for the handler context (names it does not define answer as no-ops).
+            context = cast(HandlerContext, _ReplayContext(self.running, task, self.now, self.ledger))
             with contextlib.suppress(Exception):
-                operator.handle(operator.load(params), _ReplayContext(self.workflow, task, self.now, self.ledger))
+                operator.handle(operator.load(params), context)
         return answer.get("result")
 
+    @property
+    def running(self) -> BpmnWorkflow:
+        """The workflow being replayed, once the record started it."""
+        if self.workflow is None:
+            raise Divergence("记录的第一个事件不是办件发起")
+        return self.workflow
+
     def _steps(self, action: Callable[[], None] | None) -> list[str]:
-        before = projections.completed_ids(self.workflow)
+        workflow = self.running
+        before = projections.completed_ids(workflow)
         try:
             if action is not None:
                 action()
-            self.workflow.do_engine_steps()
+            workflow.do_engine_steps()
         except Exception as exc:  # noqa: BLE001 - the original recorded the same failure as an error event
             cause = getattr(exc, "exception", None) or exc.__cause__
-            if isinstance(exc, Divergence) or isinstance(cause, Divergence):
-                raise (exc if isinstance(exc, Divergence) else cause) from None
+            if isinstance(exc, Divergence):
+                raise exc from None
+            if isinstance(cause, Divergence):
+                raise cause from None
         self._check_decisions(before)
-        return projections.path_since(self.workflow, before)
+        return projections.path_since(workflow, before)
 
     def _check_decisions(self, before: set[Any]) -> None:
         """Each decision table evaluated again (on the version pinned by the case's definition version) must
         answer as recorded."""
-        for _, task_name, replayed in decisions.evaluated(self.workflow, before, self.definition.decisions):
+        for _, task_name, replayed in decisions.evaluated(self.running, before, self.definition.decisions):
             if not self.decided[task_name]:
                 raise Divergence(f"环节 {task_name} 重放时评估了决策表 {replayed['decision']}，但记录中没有这次评估")
             recorded = self.decided[task_name].popleft()
@@ -143,33 +157,32 @@ class _Replay:
                                  f"(v{recorded.get('version')}) 不同")
 
     def _waiting(self, predicate: Callable[[Any], bool]) -> list[Any]:
-        return [t for t in self.workflow.get_tasks(state=TaskState.WAITING) if predicate(t)]
+        return [t for t in self.running.get_tasks(state=TaskState.WAITING) if predicate(t)]
 
     def apply(self, event: Event) -> list[str] | None:
         """Re-run one recorded input; returns the path it took (None for events that only record)."""
         kind, data = event.kind, event.data
         if kind == "instance_started":
-            self.workflow = self.definition.specs.new_workflow()
-            self.workflow.script_engine = self.script_engine
+            workflow = self.workflow = self.definition.specs.new_workflow()
+            workflow.script_engine = self.script_engine
 
-            return self._steps(lambda: projections.seed_start(self.workflow, data["data"], data.get("trigger")))
-        if self.workflow is None:
-            raise Divergence("记录的第一个事件不是办件发起")
+            return self._steps(lambda: projections.seed_start(workflow, data["data"], data.get("trigger")))
+        workflow = self.running
         if kind == "timer_fired":
             # Only a timer then due: one of the same element that a step of this very firing armed is not it.
             pending = self._waiting(lambda t: t.task_spec.bpmn_id == event.task_name
                                     and (due := projections.timer_due(t)) is not None and due < event.at)
             if not pending:
                 return self.timer_path  # fired together with an earlier timer of the same moment
-            due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(self.workflow)
+            due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(workflow)
                    if d < event.at]
-            self.timer_path = self._steps(self.workflow.refresh_timers)
+            self.timer_path = self._steps(workflow.refresh_timers)
             for timer, due_at, activity in due:  # as the command marked a step whose deadline passed
                 if timer.state != TaskState.WAITING and activity is not None and activity.state == TaskState.READY:
                     activity._set_internal_data(**{projections.LAPSED: due_at.isoformat()})
             return self.timer_path
         if kind == "task_completed":
-            ready = [t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            ready = [t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
                      if t.task_spec.bpmn_id == event.task_name]
             if not ready:
                 raise Divergence(f"重放时环节 {event.task_name} 不在待办状态")
@@ -184,13 +197,15 @@ class _Replay:
                 task.run()
             return self._steps(submit)
         if kind == "message_received":
+            if event.task_name is None:
+                raise Divergence("记录的消息没有名称")
             try:
-                message = messages.event_for(self.workflow, event.task_name, data["payload"])
+                message = messages.event_for(workflow, event.task_name, data["payload"])
             except ZhunruError as exc:
                 raise Divergence(f"重放时消息 {event.task_name} 未能送达: {exc}") from exc
-            return self._steps(lambda: self.workflow.catch(message))
+            return self._steps(lambda: workflow.catch(message))
         if kind == "retried":
-            failed = self.workflow.get_tasks(state=TaskState.ERROR)
+            failed = workflow.get_tasks(state=TaskState.ERROR)
 
             def reset() -> None:
                 for task in failed:
@@ -198,25 +213,30 @@ class _Replay:
             return self._steps(reset)
         if kind == "deadline_recounted":
             for moved in data["timers"]:
-                timers = self._waiting(lambda t, m=moved: t.task_spec.bpmn_id == m["timer"])
+                timers = self._waiting(_named(moved["timer"]))
                 if not timers:
                     raise Divergence(f"重放时定时器 {moved['timer']} 不在计时")
                 timers[0]._set_internal_data(event_value=datetime.fromisoformat(moved["new_due"]).isoformat())
             return None
         if kind == "instance_cancelled":
-            self.workflow.cancel()
+            workflow.cancel()
             self.cancelled = True
             return None
-        if kind == "error" and not self.workflow.get_tasks(state=TaskState.ERROR):
+        if kind == "error" and not workflow.get_tasks(state=TaskState.ERROR):
             raise Divergence(f"记录中环节 {event.task_name} 出错，重放时没有出错")
         return None
 
     def status(self) -> str:
         if self.cancelled:
             return "cancelled"
-        if self.workflow.is_completed():
+        if self.running.is_completed():
             return "completed"
-        return "error" if self.workflow.get_tasks(state=TaskState.ERROR) else "running"
+        return "error" if self.running.get_tasks(state=TaskState.ERROR) else "running"
+
+
+def _named(name: str) -> Callable[[Any], bool]:
+    """Whether a task is of the element `name`."""
+    return lambda task: task.task_spec.bpmn_id == name
 
 
 def _canonical(value: Any) -> str:
@@ -291,10 +311,10 @@ def verify(session: Session, instance_ids: list[str] | None = None,
         failed += checkpoints.check_chain(anchors, "导出的") + checkpoints.compare(stored, anchors)
         heads = checkpoints.check_heads(session, anchors, instance_ids, "导出的") | heads
     named = {f["instance_id"] for f in failed}
-    for instance_id, failure in heads.items():
+    for instance_id, anchor_failure in heads.items():
         if instance_id not in named:  # a case found only by its anchor no longer counts as verified
             verified -= instance_id in found
-            failed.append(failure)
+            failed.append(anchor_failure)
     failed += [{"instance_id": i, "seq": 0, "reason": "办件不存在"} for i in (instance_ids or [])
                if i not in found and i not in heads]
     return {"verified": verified, "failed": failed}
@@ -318,11 +338,12 @@ def timeline(session: Session, instance: Instance) -> list[dict[str, Any]]:
     that moment, and the evidence with its hashes."""
     events = list(session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.seq)))
     replay = _Replay(session, instance, events)
-    flows = _flows(session.get(Definition, instance.definition_id).xml)
+    flows = _flows(session.get_one(Definition, instance.definition_id).xml)
     organisation_of = dict(session.execute(select(User.username, Organisation.code)
                                            .join(Organisation, Organisation.id == User.organisation_id)).all())
     specs = replay.definition.spec.task_specs
-    steps, before = [], {}
+    steps: list[dict[str, Any]] = []
+    before: dict[str, Any] = {}
     for event in events:
         if event.kind in ("service_called", "decision_evaluated"):
             continue
@@ -367,12 +388,12 @@ def element_counts(session: Session, definition_id: int, instance_ids: list[str]
     the mean hours a step took (from the previous event of its case to its completion)."""
     counts: dict[str, dict[str, Any]] = defaultdict(lambda: {"passed": 0, "waiting": 0, "hours": []})
     previous: dict[str, datetime] = {}
-    rows = session.scalars(select(Event).where(Event.instance_id.in_(instance_ids))
-                           .order_by(Event.instance_id, Event.seq)) if instance_ids else []
+    rows: Iterable[Event] = session.scalars(select(Event).where(Event.instance_id.in_(instance_ids))
+                                            .order_by(Event.instance_id, Event.seq)) if instance_ids else []
     for event in rows:
         for element in event.data.get("path") or []:
             counts[element]["passed"] += 1
-        if event.kind == "task_completed" and event.instance_id in previous:
+        if event.kind == "task_completed" and event.task_name is not None and event.instance_id in previous:
             counts[event.task_name]["hours"].append((event.at - previous[event.instance_id]).total_seconds() / 3600)
         previous[event.instance_id] = event.at
     for task_name, created in session.execute(select(HumanTask.task_name, HumanTask.created_at)

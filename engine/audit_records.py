@@ -7,7 +7,7 @@ the replay's), the parties and the title from the replay's state after each comm
 applying the recorded service calls' writes again."""
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,14 +30,14 @@ def _when(value: datetime | None) -> str:
 
 
 def _holders(workflow: BpmnWorkflow, definition: LoadedDefinition, starter: str,
-             known: frozenset[str]) -> dict[Any, assignment.Owner]:
+             known: Mapping[str, str | None]) -> dict[Any, assignment.Owner]:
     """The owner of every ready step, as a save resolves it."""
     return {task.id: assignment.resolve(definition, task.task_spec.lane, task.data, starter, known)
             for task in projections.ready_human_tasks(workflow)}
 
 
 def _signature(workflow: BpmnWorkflow, definition: LoadedDefinition, starter: str,
-               known: frozenset[str]) -> tuple[list[tuple], list[tuple]]:
+               known: Mapping[str, str | None]) -> tuple[list[tuple], list[tuple]]:
     """What the rows show, without task ids (a replay makes new ones): ready steps with owner and deadline,
     waiting timers with their due time."""
     waiting = projections.waiting_timers(workflow)
@@ -102,7 +102,7 @@ def check_title(instance: Instance, observer: Observer, last: int) -> Failure | 
 
 
 def check_rows(session: Session, instance: Instance, definition: LoadedDefinition, stored: BpmnWorkflow,
-               replayed: BpmnWorkflow, events: list[Event], known: frozenset[str]) -> Failure | None:
+               replayed: BpmnWorkflow, events: list[Event], known: Mapping[str, str | None]) -> Failure | None:
     """The task and timer rows are the projections of the stored state, and that state's steps and
     deadlines are the replay's."""
     last = events[-1].seq if events else 0
@@ -111,8 +111,8 @@ def check_rows(session: Session, instance: Instance, definition: LoadedDefinitio
     waiting = projections.waiting_timers(stored)
     wanted_timers, deadline_of = projections._event_timer_rows(waiting)
     owners = _holders(stored, definition, instance.started_by, known)
-    claimed: dict[str, str | None] = {}
-    reminded: set[tuple[str, str]] = set()
+    claimed: dict[str | None, str | None] = {}  # by task id
+    reminded: set[tuple[str | None, str | None]] = set()  # (task id, due at)
     for event in events:
         if event.kind in ("task_claimed", "task_reassigned", "task_released"):
             claimed[event.task_id] = event.data.get("assignee")
@@ -146,12 +146,12 @@ def check_rows(session: Session, instance: Instance, definition: LoadedDefinitio
     for task_id in tasks.keys() - ready.keys():
         return failure(f"任务行 {tasks[task_id].title} ({task_id}) 在办件状态中不是待办（被添加）")
     for timer_id, wanted in wanted_timers.items():
-        row = timers.get(timer_id)
+        timer_row = timers.get(timer_id)
         what = "催办" if wanted["kind"] == "reminder" else f"定时器 {wanted.get('task_name')}"
-        if row is None:
+        if timer_row is None:
             return failure(f"{what}（{_when(wanted['due_at'])} 到期）的定时器行被删除，该期限将不会触发")
-        if row.due_at != wanted["due_at"] or row.kind != wanted["kind"]:
-            return failure(f"{what} 的到期时间被改为 {_when(row.due_at)}，应为 {_when(wanted['due_at'])}")
+        if timer_row.due_at != wanted["due_at"] or timer_row.kind != wanted["kind"]:
+            return failure(f"{what} 的到期时间被改为 {_when(timer_row.due_at)}，应为 {_when(wanted['due_at'])}")
     for timer_id in timers.keys() - wanted_timers.keys():
         return failure(f"定时器行 {timers[timer_id].task_name} ({timer_id}) 在办件状态中没有对应的计时（被添加）")
     mine, theirs = (_signature(wf, definition, instance.started_by, known) for wf in (stored, replayed))

@@ -13,7 +13,7 @@ import os
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,10 @@ KEY_ENV, KEY_FILE_ENV = "ZHUNRU_AUDIT_KEY", "ZHUNRU_AUDIT_KEY_FILE"
 CHECKPOINT = "检查点"  # the instance_id of a failure that concerns the checkpoints themselves
 
 
+@overload
+def key(required: Literal[True] = ...) -> bytes: ...
+@overload
+def key(required: bool) -> bytes | None: ...
 def key(required: bool = True) -> bytes | None:
     """The signing key, from the environment or the file it names; never from the database."""
     value = os.environ.get(KEY_ENV)

@@ -49,12 +49,13 @@ def regions_of(session: Session, organisation: str | None) -> list[str]:
     rows = {code: (kind, parent) for code, kind, parent in session.execute(
         select(Organisation.code, Organisation.kind, Organisation.parent_id))}
     by_id = {row_id: code for row_id, code in session.execute(select(Organisation.id, Organisation.code))}
-    found, code = [], organisation
+    found: list[str] = []
+    code: str | None = organisation
     while code is not None and code in rows:
         kind, parent = rows[code]
         if kind == "government":
             found.append(code)
-        code = by_id.get(parent)
+        code = by_id.get(parent) if parent is not None else None
     return found
 
 

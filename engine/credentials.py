@@ -57,7 +57,7 @@ def verify(session: Session, username: str, password: str) -> tuple[Actor, int] 
     found = _user_with_org(session, username)
     user = found[0] if found else None
     matches = check_password_hash(user.password_hash if user and user.password_hash else _dummy_hash(), password)
-    if found is None or not matches or not user.password_hash or user.disabled_at is not None:
+    if found is None or user is None or not matches or not user.password_hash or user.disabled_at is not None:
         return None
     return Actor(user.username, found[1], tuple(user.roles)), user.session_epoch
 

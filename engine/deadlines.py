@@ -48,7 +48,7 @@ def recount(session: Session, year: int, actor: str, now: datetime) -> list[dict
     shown date and reminder all move, and history records old and new."""
     changed: list[dict[str, Any]] = []
     for instance_id in _affected(session, year):
-        instance = session.get(Instance, instance_id, with_for_update=True)
+        instance = session.get_one(Instance, instance_id, with_for_update=True)
         run = runtime._Run(session, instance, now, actor)
         run.catch_up()
         moved = []

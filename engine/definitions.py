@@ -25,7 +25,7 @@ from .bounds import Limits, evaluate_isolated
 from .clock import local_iso
 from .errors import Conflict, DefinitionError, InvalidInput, LimitExceeded, NotFound, Problem
 from .models import Definition, FormDefinition
-from .sandbox import compile_sandboxed
+from .sandbox import SourceMode, compile_sandboxed
 from .serialization import Specs
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -124,9 +124,9 @@ def _parse(files: list[tuple[str, bytes]], validate: bool) -> tuple[SpiffBpmnPar
     return parser, problems
 
 
-def _task_expressions(spec: Any) -> list[tuple[str, str, str]]:
+def _task_expressions(spec: Any) -> list[tuple[str, str, SourceMode]]:
     """(what, source, mode) for every script and expression a task spec will run."""
-    found = []
+    found: list[tuple[str, str, SourceMode]] = []
     for attr, what in (("script", "脚本"), ("prescript", "前置脚本"), ("postscript", "后置脚本")):
         source = getattr(spec, attr, None)
         if isinstance(source, str) and source.strip():
@@ -314,7 +314,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         new_forms[form_key_of(filename)] = (content, schema)
     form_keys = set(new_forms) | set(session.scalars(select(FormDefinition.form_key).distinct()))
 
-    new_decisions = []
+    new_decisions: list[decisions.DecisionFile] = []
     for filename, content in dmn_files:
         decision, decision_problems = decisions.read(filename, content)
         problems += decision_problems
@@ -372,7 +372,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         _refuse_stale("流程", process_id, latest, (expected or {}).get(process_id))
         pins = {key: _latest(session, FormDefinition, FormDefinition.form_key, key).version
                 for key in sorted(_form_keys_used(parser.get_spec(process_id)))}
-        decision_pins = {key: decisions.latest(session, key).version
+        decision_pins = {key: _latest_decision_version(session, key)
                          for key in sorted(decisions.used_by(parser, process_id))}
         if (latest is not None and latest.sha256 == digest and latest.form_versions == pins
                 and (latest.decision_versions or {}) == decision_pins):
@@ -394,6 +394,12 @@ def deploy(session: Session, files: list[tuple[str, bytes]], actor: str, now: da
         row.dependencies = [_latest(session, Definition, Definition.process_id, pid).id for pid in sorted(called)]
     session.flush()
     return deployed
+
+
+def _latest_decision_version(session: Session, key: str) -> int:
+    latest = decisions.latest(session, key)
+    assert latest is not None, key  # decisions.add_to_parser refused a process evaluating an unknown table
+    return latest.version
 
 
 def _dependency_documents(session: Session, process_ids: set[str]) -> dict[str, tuple[str, str]]:
@@ -421,6 +427,8 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
         _CACHE.move_to_end((definition_id, digest))
         return cached
     row = session.get(Definition, definition_id)
+    if row is None:
+        raise NotFound(f"流程定义 {definition_id} 不存在")
     documents = [(row.filename, row.xml.encode("utf-8"))]
     pending = list(row.dependencies)
     while pending:

@@ -6,11 +6,13 @@ was a third of a command's time, 60–150 µs a statement against the driver's o
 statements qualify (no expanding IN, no RETURNING, no defaults but constants); `_compile` refuses the others,
 so a statement that does not fit fails on its first use, in the tests."""
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Insert, exc
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 
 class _Compiled(NamedTuple):
@@ -27,10 +29,13 @@ _CACHE: dict[tuple[int, str, tuple[str, ...]], _Compiled] = {}
 
 def _compile(statement: Executable, dialect: Any, keys: tuple[str, ...]) -> _Compiled:
     # An inline INSERT fetches no generated key back (PostgreSQL would add RETURNING for one).
-    compiled = (statement.inline() if isinstance(statement, Insert) else statement).compile(
-        dialect=dialect, column_keys=list(keys))
+    target = statement.inline() if isinstance(statement, Insert) else statement
+    if not isinstance(target, ClauseElement):
+        raise exc.ArgumentError(f"not a statement for direct execution: {target!r}")
+    # A Core statement compiles with its dialect's SQL compiler (compile() is typed as giving any Compiled).
+    compiled = cast(SQLCompiler, target.compile(dialect=dialect, column_keys=list(keys)))
     fixed = {column.key: column.default.arg for column in compiled.insert_prefetch
-             if column.default is not None and column.default.is_scalar}
+             if isinstance(column.default, ScalarElementColumnDefault)}
     if (compiled.literal_execute_params or compiled.post_compile_params or compiled.update_prefetch
             or len(fixed) != len(compiled.insert_prefetch) or compiled.escaped_bind_names
             or compiled.effective_returning):
@@ -41,7 +46,7 @@ def _compile(statement: Executable, dialect: Any, keys: tuple[str, ...]) -> _Com
                 raise exc.ArgumentError(f"no value for parameter {name!r} of: {compiled.string}")
             fixed[name] = bind.effective_value
     slots = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-                  for name in (compiled.positiontup if compiled.positional else compiled.binds))
+                  for name in ((compiled.positiontup or ()) if compiled.positional else compiled.binds))
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                     for column in getattr(statement, "selected_columns", ()))
     return _Compiled(statement, compiled.string, compiled.positional, slots, fixed,
@@ -71,7 +76,9 @@ def _run(session: Session, statement: Executable, rows: list[dict[str, Any]], fe
         prepared = _CACHE[key] = _compile(statement, dialect, key[2])
     values = [_driver_values(prepared, row) for row in rows]
     sql = prepared.sql
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a connection in a transaction holds its driver's connection
+    cursor = driver.cursor()
     try:
         if len(values) > 1:
             cursor.executemany(sql, values)

@@ -253,7 +253,11 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
             add_organisation(session, code, name, kind, parent, now, function=function, number_prefix=prefix)
             created += 1
         else:
-            parent_id = organisation(session, parent).id if parent else None
+            parent_id = None
+            if parent:
+                parent_row = organisation(session, parent)
+                assert parent_row is not None, parent  # the demo tree lists a parent before its children
+                parent_id = parent_row.id
             if (org.name, org.parent_id, org.function, org.number_prefix) != (name, parent_id, function, prefix):
                 org.name, org.parent_id, org.function, org.number_prefix = name, parent_id, function, prefix
                 settings.new_revision(session, settings.DIRECTORY_REVISION, "admin", now)

@@ -71,7 +71,8 @@ def upload(session: Session, filename: str, content: bytes, actor: str, now: dat
     """A user's upload (page, API, CLI): refused while they hold the setting's number of unused uploads."""
     stored = settings.values(session)
     most = int(stored["upload_unlinked_max"])
-    held = session.scalar(select(func.count()).select_from(PendingUpload).where(PendingUpload.uploaded_by == actor))
+    held = session.execute(select(func.count()).select_from(PendingUpload)
+                           .where(PendingUpload.uploaded_by == actor)).scalar_one()
     if held >= most:
         raise InvalidInput(f"用户 {actor} 已有 {held} 个上传后尚未在表单中使用的文件，达到上限 {most} 个："
                            f"请先在表单中使用它们，或等待超过 {stored['upload_unlinked_days']} "

@@ -1,6 +1,6 @@
 """Database tables: definitions, instance state with its projections, history, organisations."""
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -38,6 +39,10 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    if TYPE_CHECKING:
+        # Every model here is declared with __tablename__, so its __table__ is a Table (the Core statements
+        # built once from it take a Table, not any FromClause).
+        __table__: ClassVar[Table]
 
 
 class Organisation(Base):

@@ -5,7 +5,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from . import (
@@ -107,7 +107,8 @@ def task_page(session: Session, actor: Actor, now: datetime, scope: str | None =
             .join(Instance, Instance.id == HumanTask.instance_id)
             .join(Definition, Definition.id == Instance.definition_id).where(*conditions))
     # Tasks with a deadline first, soonest due; each part read in index order, so a page costs its own rows.
-    offset, rows = (page - 1) * per_page, []
+    offset = (page - 1) * per_page
+    rows: list[Row[HumanTask, str, str]] = []
     if offset < with_due:
         rows += session.execute(base.where(HumanTask.due_at.is_not(None))
                                 .order_by(HumanTask.due_at, HumanTask.created_at, HumanTask.id)
@@ -223,7 +224,7 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     task = session.get(HumanTask, task_id)
     if task is None or not (assignment.may_act(task, actor) or assignment.leads(actor, task)):
         raise NotFound(f"任务 {task_id} 不存在或无权查看")
-    instance = session.get(Instance, task.instance_id)
+    instance = session.get_one(Instance, task.instance_id)
     loaded = definitions.load(session, instance.definition_id)
     workflow = serialization.restore(instance.state, loaded.specs)
     spiff_task = workflow.get_task_from_id(uuid.UUID(task_id))

@@ -387,7 +387,7 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
         raise NotEntitled(f"用户 {actor.username} 不能发送办件 {instance_id} 的消息 {name} ({lane or '非参与单位'})")
     matching = messages.awaiting(run.workflow, name)
     key = projections.form_key(matching[0].task_spec) if matching else None
-    schema = form_schema(session, key, run.definition.form_versions.get(key))
+    schema = form_schema(session, key, run.definition.form_versions.get(key) if key else None)
     stored_files = _stored_files(session, schema, payload, actor.username, instance_id)
     if schema is not None:
         payload, errors = forms.validate(schema, payload, stored_files.__contains__)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted, safe_globals
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -198,6 +198,7 @@ def check_data(data: Any, what: str) -> None:
 _REFUSED_CALLS = frozenset({"vars", "locals", "globals", "dir", "eval", "exec", "compile", "__import__", "open",
                             "input", "breakpoint", "help", "exit", "quit", "getattr", "hasattr", "memoryview",
                             "type", "super", "object", "format", "iter", "next"})
+SourceMode = Literal["exec", "eval"]  # how a source compiles: a script, or one expression
 _GUARDED_OPS: dict[type, str] = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.Add: "+"}
 
 
@@ -209,7 +210,8 @@ def _bound_names(tree: ast.AST) -> set[str]:
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda)):
             if not isinstance(node, ast.Lambda):
                 names.add(node.name)
-            names.update(a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg))
+            if not isinstance(node, ast.ClassDef):  # a class binds its name; its bases are expressions
+                names.update(a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg))
     return names
 
 
@@ -259,7 +261,7 @@ class _BoundedPolicy(RestrictingNodeTransformer):
 
 
 @lru_cache(maxsize=4096)
-def compile_sandboxed(source: str, mode: str = "exec"):
+def compile_sandboxed(source: str, mode: SourceMode = "exec"):
     """Compile once per distinct source; raises SyntaxError naming what the sandbox refuses."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)

@@ -101,7 +101,9 @@ def start_due(sessions: sessionmaker[Session], now: datetime) -> tuple[list[dict
     """Start every scheduled case due by `now`; returns (started, failed)."""
     with sessions() as session, session.begin():
         sync(session, now)
-    started, failed, done = [], [], set()
+    started: list[dict[str, str]] = []
+    failed: list[dict[str, str]] = []
+    done: set[str] = set()
     while True:
         with sessions() as session, session.begin():
             row = session.scalars(select(Schedule).where(Schedule.next_at <= now, Schedule.process_id.not_in(done))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import access_log, credentials, settings
 from .clock import local_iso
+from .db import conflict_insert
 from .directory import Actor
 from .models import LoginThrottle
 
@@ -24,12 +25,8 @@ class Outcome:
 
 
 def _insert_missing(session: Session, keys: list[str], now: datetime) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(LoginThrottle).values([{"key": k, "failures": 0, "window_start": now} for k in keys])
-                    .on_conflict_do_nothing(index_elements=["key"]))
+    rows = [{"key": k, "failures": 0, "window_start": now} for k in keys]
+    session.execute(conflict_insert(session, LoginThrottle).values(rows).on_conflict_do_nothing(index_elements=["key"]))
 
 
 def _rows(session: Session, keys: list[str], now: datetime) -> dict[str, LoginThrottle]:

@@ -4,6 +4,7 @@ The case is locked first and the task read after, in a statement of its own: on 
 reads the rows committed when it began, so a task read in the statement that waits for the lock (or
 before it) is the task as it was before the transaction that held the lock claimed, reassigned or
 completed it, and two users claiming one task at once would both succeed."""
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, select
@@ -25,7 +26,30 @@ _TASK_AND_FORM = (select(*_TASKS.columns, _FORMS.c.schema)
                   .outerjoin(_FORMS, and_(_FORMS.c.form_key == _TASKS.c.form_key,
                                           _FORMS.c.version == _TASKS.c.form_version))
                   .where(_TASKS.c.id == bindparam("task_id")))
-TaskRow = NamedTuple("TaskRow", [(column.key, Any) for column in _TASKS.columns])
+
+
+class TaskRow(NamedTuple):
+    """A human_task row, its columns in the table's order (checked below)."""
+
+    id: str
+    instance_id: str
+    process_id: str
+    task_name: str
+    title: str
+    lane: str | None
+    organisation: str | None
+    group_name: str | None
+    assignee: str | None
+    form_key: str | None
+    form_version: int | None
+    created_at: datetime
+    due_at: datetime | None
+    due_provisional: bool
+    remind_at: datetime | None
+    reminded_at: datetime | None
+
+
+assert TaskRow._fields == tuple(column.key for column in _TASKS.columns), "TaskRow differs from human_task"
 
 
 def _gone(task_id: str) -> NotFound:

@@ -35,7 +35,7 @@ def latest_version(session: Session, process_id: str) -> Version:
 
 
 def latest_definition(session: Session, process_id: str) -> Definition:
-    return session.get(Definition, latest_version(session, process_id).id)
+    return session.get_one(Definition, latest_version(session, process_id).id)
 
 
 def process_summaries(session: Session) -> list[dict[str, Any]]:
