@@ -8,13 +8,11 @@ import io
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
 from . import ledgers
 from .clock import local_iso
-from .spreadsheet import append_row
+from .spreadsheet import append_row, titled_sheet
 
 LEDGER = "clue"
 LAPSES = {"transfer": "移交", "verify": "核查", "rectify": "整改"}  # L§12(二)(三)(四): the steps that can lapse
@@ -62,27 +60,16 @@ def progress(found: list[dict[str, Any]]) -> dict[str, Any]:
 
 def workbook(found: list[dict[str, Any]], now: datetime) -> bytes:
     """The clue ledger as an .xlsx: a title row with the 动态清零 progress, then one row per clue."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = ledgers.LEDGERS[LEDGER]
     counts = progress(found)
-    append_row(sheet, [f"{ledgers.LEDGERS[LEDGER]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}；"
-                       f"共 {counts['total']} 条，已销号 {counts['cleared']} 条，未销号 {counts['open']} 条，"
-                       f"清零率 {counts['rate']}）"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    append_row(sheet, [title for title, _ in COLUMNS])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
+    book, sheet = titled_sheet(
+        ledgers.LEDGERS[LEDGER],
+        f"{ledgers.LEDGERS[LEDGER]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}；共 {counts['total']} 条，"
+        f"已销号 {counts['cleared']} 条，未销号 {counts['open']} 条，清零率 {counts['rate']}）", COLUMNS)
     for number, row in enumerate(found, start=1):
         late = "、".join(filter(None, [row["overdue_text"], "被反映推诿敷衍" if row["shirking"] else ""]))
         append_row(sheet, [number, row["title"], row["source"], row["received"], row["transferred"],
                            row["competent_unit"], row["verified"], row["responsible_unit"], row["rectified"],
                            row["closed"], late or "否", row["extended_text"] or "否", row["status_text"]])
-    sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

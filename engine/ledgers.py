@@ -4,15 +4,13 @@ import io
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .clock import deadline_text, local_iso
 from .errors import InvalidInput
 from .models import Instance, LedgerItem
-from .spreadsheet import append_row
+from .spreadsheet import append_row, titled_sheet
 
 LEDGERS = {"complaint": "投诉举报工作台账", "rectification": "问题整改台账", "clue": "线索台账"}
 STATUS_TEXT = {
@@ -94,20 +92,10 @@ def _as_dict(row: LedgerItem) -> dict[str, Any]:
 
 def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str], now: datetime) -> bytes:
     """The ledger as an .xlsx in the layout kept by hand: a title row, then one row per item."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = LEDGERS[_known(ledger)]
     details = DETAIL_COLUMNS.get(ledger, [])
     columns = COLUMNS + [(title, width) for _, title, width in details]
-    append_row(sheet, [f"{LEDGERS[ledger]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}）"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    append_row(sheet, [title for title, _ in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for index, (_, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
+    book, sheet = titled_sheet(LEDGERS[_known(ledger)],
+                               f"{LEDGERS[ledger]}（导出时间：{local_iso(now)[:16].replace('T', ' ')}）", columns)
 
     def when(value: str | None) -> str:
         return value[:16].replace("T", " ") if value else ""
@@ -118,7 +106,6 @@ def workbook(ledger: str, rows: list[dict[str, Any]], unit_names: dict[str, str]
                            row["person"] or "", deadline_text(row["deadline"]), row["status_text"],
                            when(row["opened_at"]), when(row["closed_at"])]
                    + [str(row["detail"].get(key) or "") for key, _, _ in details])
-    sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

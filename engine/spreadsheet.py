@@ -45,3 +45,25 @@ def csv_value(value: Any) -> Any:
 
 def csv_row(row: dict[str, Any]) -> dict[str, Any]:
     return {key: csv_value(value) for key, value in row.items()}
+
+
+def titled_sheet(name: str, title: str, columns: list[tuple[str, int]]) -> tuple[Any, Any]:
+    """A workbook in the layout ledgers are kept in by hand: a bold title merged across the columns, then a
+    bold header row with each column's width; rows follow from the third line, the first two stay in view."""
+    from openpyxl import Workbook  # only the Excel exports need it
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = name
+    append_row(sheet, [title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    append_row(sheet, [heading for heading, _ in columns])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for index, (_, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
+    sheet.freeze_panes = "A3"
+    return book, sheet
