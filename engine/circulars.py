@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import counters, directory
+from . import counters, directory, regions
 from .clock import local_iso
 from .errors import InvalidInput, NotFound
 from .models import Circular, Organisation
@@ -44,19 +44,7 @@ def _as_dict(c: Circular, names: dict[str, str]) -> dict[str, Any]:
 
 def regions_of(session: Session, organisation: str | None) -> list[str]:
     """The governments whose circulars a member of `organisation` reads: every region it lies in."""
-    if organisation is None:
-        return []
-    rows = {code: (kind, parent) for code, kind, parent in session.execute(
-        select(Organisation.code, Organisation.kind, Organisation.parent_id))}
-    by_id = {row_id: code for row_id, code in session.execute(select(Organisation.id, Organisation.code))}
-    found: list[str] = []
-    code: str | None = organisation
-    while code is not None and code in rows:
-        kind, parent = rows[code]
-        if kind == "government":
-            found.append(code)
-        code = by_id.get(parent) if parent is not None else None
-    return found
+    return regions.governments_above(session, organisation)
 
 
 def readable(session: Session, organisation: str | None, everything: bool = False) -> list[dict[str, Any]]:

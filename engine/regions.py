@@ -88,5 +88,13 @@ def units(session: Session, of: str, lead_function: str = "ndrc", also: tuple[st
     }
 
 
-def with_function(session: Session, function: str) -> list[str]:
-    return sorted(session.scalars(select(Organisation.code).where(Organisation.function == function)))
+def governments_above(session: Session, code: str | None) -> list[str]:
+    """Every region `code` lies in, nearest first: its own government, then each one above it."""
+    tree = _tree(session)
+    found: list[str] = []
+    region = _government(tree, code) if code in tree else None
+    while region is not None:
+        found.append(region.code)
+        region = _government(tree, region.parent)
+    return found
+
