@@ -14,11 +14,14 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 
-from engine import definitions, directory, files, holidays, runtime, schema
-from engine.clock import SHANGHAI, running_at
-from engine.db import make_engine, make_sessionmaker
-from engine.models import HumanTask
+from engine import definitions, files, runtime
+from engine.people import directory
 from engine.sandbox import DIAGRAM_FUNCTIONS
+from engine.store import schema
+from engine.store.db import make_engine, make_sessionmaker
+from engine.store.models import HumanTask
+from engine.timing import holidays
+from engine.timing.clock import SHANGHAI, running_at
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 2, 13, 9, 30, tzinfo=SHANGHAI)

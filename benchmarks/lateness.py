@@ -8,7 +8,9 @@ import statistics
 import tempfile
 from datetime import timedelta
 
-from engine import definitions, directory, runtime, timers
+from engine import definitions, runtime
+from engine.people import directory
+from engine.timing import timers
 
 from . import scale
 from .engine_overhead import START

@@ -9,9 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, insert, make_url, text
 
-from engine import audit, claims, definitions, directory, holidays, queries, runtime, schema, timers, versions
-from engine.db import make_engine, make_sessionmaker
-from engine.models import HumanTask, Instance, Timer
+from engine import definitions, queries, runtime, versions
+from engine.audit import replay
+from engine.people import claims, directory
+from engine.store import schema
+from engine.store.db import make_engine, make_sessionmaker
+from engine.store.models import HumanTask, Instance, Timer
+from engine.timing import holidays, timers
 
 from .engine_overhead import ROOT, START, STEPS
 
@@ -143,10 +147,10 @@ def history_verify(quick: bool) -> dict[str, float]:
                 claims.release(s, long_case.id, clerk, START)
         with sessions() as s:
             began = time.perf_counter()
-            one = audit.verify(s, [long_case.instance_id])
+            one = replay.verify(s, [long_case.instance_id])
             single = (time.perf_counter() - began) * 1000
             began = time.perf_counter()
-            every = audit.verify(s)
+            every = replay.verify(s)
             total = time.perf_counter() - began
         assert one["failed"] == [] and every["failed"] == [] and every["verified"] == cases
         db.dispose()

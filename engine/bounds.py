@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import LimitExceeded
+from engine.errors import LimitExceeded
 
 SCRIPT_FILE, TEMPLATE_FILE = "<script>", "<template>"
 _TRACED = frozenset({SCRIPT_FILE, TEMPLATE_FILE})

@@ -22,9 +22,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound, Problem
-from .models import DecisionDefinition, Definition
-from .sandbox import compile_sandboxed
+from engine.errors import NotFound, Problem
+from engine.sandbox import compile_sandboxed
+from engine.store.models import DecisionDefinition, Definition
 
 HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
 _BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -17,16 +17,17 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import decisions, forms, settings
+from engine.bounds import DEFAULT as DEFAULT_LIMITS
+from engine.bounds import Limits, evaluate_isolated
+from engine.errors import Conflict, DefinitionError, InvalidInput, LimitExceeded, NotFound, Problem
+from engine.sandbox import SourceMode, compile_sandboxed
+from engine.store import restore_mode
+from engine.store.models import Definition, FormDefinition
+from engine.store.serialization import Specs
+from engine.timing import cycles
+from engine.timing.clock import local_iso
 from handlers import registry
-
-from . import cycles, decisions, forms, restore_mode, settings
-from .bounds import DEFAULT as DEFAULT_LIMITS
-from .bounds import Limits, evaluate_isolated
-from .clock import local_iso
-from .errors import Conflict, DefinitionError, InvalidInput, LimitExceeded, NotFound, Problem
-from .models import Definition, FormDefinition
-from .sandbox import SourceMode, compile_sandboxed
-from .serialization import Specs
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}

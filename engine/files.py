@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import direct, inputs, settings
-from .db import conflict_insert
-from .errors import InvalidInput, NotFound
-from .models import FileUse, PendingUpload, StoredFile
+from engine import inputs, settings
+from engine.errors import InvalidInput, NotFound
+from engine.store import direct
+from engine.store.db import conflict_insert
+from engine.store.models import FileUse, PendingUpload, StoredFile
 
 MAX_SIZE = 20 * 1024 * 1024
 MAX_NAME = 200  # characters of a file name

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from .clock import SHANGHAI, engine_now
+from engine.timing.clock import SHANGHAI, engine_now
 
 INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist",
                "taglist", "datetime", "filepicker"}

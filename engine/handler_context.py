@@ -5,13 +5,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
-from . import archive, circulars, credit, direct, directory, files, ledgers, notices, projections, regions
-from .clock import local_iso
-from .errors import ZhunruError
-from .models import Escalation, Instance, Notification, Organisation, Timer
+from engine import files, projections
+from engine.errors import ZhunruError
+from engine.people import directory, regions
+from engine.store import direct
+from engine.store.models import Escalation, Instance, Notification, Organisation, Timer
+from engine.timing.clock import local_iso
+from handlers.registers import archive, circulars, credit, ledgers, notices
 
 if TYPE_CHECKING:
-    from .runtime import _Run
+    from engine.runtime import _Run
 
 
 _NOTIFY = insert(Notification.__table__)  # built once: most steps notify a unit
@@ -139,7 +142,7 @@ class HandlerContext:
         """Deliver a message to another case in this command's transaction, as this command's user; None when
         delivered, else why not (that case does not wait for it, e.g. it runs a version without it), and then
         nothing of it is kept."""
-        from . import runtime  # runtime builds this context
+        from engine import runtime  # runtime builds this context
 
         if instance_id == self.instance_id:
             return "不能向本办件自身发送消息"

@@ -5,7 +5,7 @@ UnicodeEncodeError on a lone surrogate when the value is hashed or stored)."""
 import json
 from typing import Any
 
-from .errors import InvalidInput
+from engine.errors import InvalidInput
 
 MAX_DEPTH = 32  # nesting of objects and lists in data from outside; forms use three or four
 MAX_INT = 2**63 - 1  # beyond any amount, count or id; the largest integer a database column holds

@@ -5,9 +5,9 @@ from typing import Any
 
 import jinja2.sandbox
 
-from . import bounds
-from .errors import LimitExceeded
-from .sandbox import element_label
+from engine import bounds
+from engine.errors import LimitExceeded
+from engine.sandbox import element_label
 
 log = logging.getLogger("zhunru.instructions")
 

@@ -9,8 +9,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-from . import projections
-from .errors import Conflict, InvalidInput, ZhunruError
+from engine import projections
+from engine.errors import Conflict, InvalidInput, ZhunruError
 
 
 def awaiting(workflow: BpmnWorkflow, name: str) -> list[Any]:

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import definitions, projections
-from .directory import Actor
-from .models import Event, Instance
+from engine import definitions, projections
+from engine.people.directory import Actor
+from engine.store.models import Event, Instance
 
 KINDS = ("name", "phone")
 
@@ -60,7 +60,7 @@ def _walk(components: list[dict[str, Any]] | None) -> Iterable[dict[str, Any]]:
 
 def personal_fields(session: Session, definition: definitions.LoadedDefinition) -> dict[str, str]:
     """The start form's fields marked personal (property `personal`: name | phone)."""
-    from .runtime import form_schema  # runtime reads the views' modules; this one is read by them
+    from engine.runtime import form_schema  # runtime reads the views' modules; this one is read by them
 
     key = projections.start_form_key(definition.spec)
     schema = form_schema(session, key, definition.form_versions.get(key or "")) if key else None

@@ -22,11 +22,12 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import assignment, direct
-from .calendar import WorkCalendar
-from .clock import engine_now, local_iso
-from .definitions import LoadedDefinition
-from .models import HumanTask, Instance, Timer
+from engine.definitions import LoadedDefinition
+from engine.people import assignment
+from engine.store import direct
+from engine.store.models import HumanTask, Instance, Timer
+from engine.timing.calendar import WorkCalendar
+from engine.timing.clock import engine_now, local_iso
 
 
 def _timer_definition(spec: Any) -> TimerEventDefinition | None:

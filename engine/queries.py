@@ -8,26 +8,16 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from . import (
-    assignment,
-    case_data,
-    deadlines,
-    definitions,
-    files,
-    forms,
-    history,
-    instructions,
-    privacy,
-    projections,
-    runtime,
-    serialization,
-    settings,
-)
-from .bounds import Limits
-from .clock import local_iso
-from .directory import Actor
-from .errors import InvalidInput, NotFound
-from .models import Definition, Escalation, HumanTask, Instance, Timer
+from engine import case_data, definitions, files, forms, instructions, privacy, projections, runtime, settings
+from engine.audit import history
+from engine.bounds import Limits
+from engine.errors import InvalidInput, NotFound
+from engine.people import assignment
+from engine.people.directory import Actor
+from engine.store import serialization
+from engine.store.models import Definition, Escalation, HumanTask, Instance, Timer
+from engine.timing import deadlines
+from engine.timing.clock import local_iso
 
 
 def _iso(value: datetime | None) -> str | None:

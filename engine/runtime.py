@@ -10,37 +10,19 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from engine import case_data, decisions, definitions, files, forms, messages, projections, settings, versions
+from engine.audit import history
+from engine.bounds import Limits
+from engine.errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
+from engine.handler_context import HandlerContext
+from engine.people import access, assignment, directory
+from engine.people.directory import Actor
+from engine.sandbox import ZhunruScriptEngine, check_data, describe_failure, original_error
+from engine.store import direct, instance_rows, serialization, task_rows, workflow_cache
+from engine.store.models import FormDefinition, HumanTask, Instance, Notification, Timer
+from engine.timing import calendar, holidays
+from engine.timing.clock import local_iso, running_at
 from handlers import registry
-
-from . import (
-    access,
-    assignment,
-    calendar,
-    case_data,
-    decisions,
-    definitions,
-    direct,
-    directory,
-    files,
-    forms,
-    history,
-    holidays,
-    instance_rows,
-    messages,
-    projections,
-    serialization,
-    settings,
-    task_rows,
-    versions,
-    workflow_cache,
-)
-from .bounds import Limits
-from .clock import local_iso, running_at
-from .directory import Actor
-from .errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
-from .handler_context import HandlerContext
-from .models import FormDefinition, HumanTask, Instance, Notification, Timer
-from .sandbox import ZhunruScriptEngine, check_data, describe_failure, original_error
 
 
 def _validation_text(exc: ValidationError) -> str:

@@ -27,9 +27,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from . import bounds, calendar, inputs
-from .clock import SHANGHAI, engine_now
-from .errors import HandlerError, InvalidInput, LimitExceeded, ZhunruError
+from engine import bounds, inputs
+from engine.errors import HandlerError, InvalidInput, LimitExceeded, ZhunruError
+from engine.timing import calendar
+from engine.timing.clock import SHANGHAI, engine_now
 
 log = logging.getLogger("zhunru.script")
 

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import cycles, direct
-from .errors import InvalidInput
-from .models import Organisation, Setting
+from engine.errors import InvalidInput
+from engine.store import direct
+from engine.store.models import Organisation, Setting
+from engine.timing import cycles
 
 
 def _clock_time(value: str) -> str:

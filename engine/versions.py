@@ -6,10 +6,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from . import direct
-from .clock import local_iso
-from .errors import NotFound
-from .models import Definition, Instance
+from engine.errors import NotFound
+from engine.store import direct
+from engine.store.models import Definition, Instance
+from engine.timing.clock import local_iso
 
 _DEFINITIONS = Definition.__table__
 # Built once: every start reads it. Without the XML, which the loaded (cached) definition holds.

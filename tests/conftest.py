@@ -9,9 +9,12 @@ os.environ["ZHUNRU_COLD_RESTORE"] = "1"
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from engine import credentials, definitions, directory, holidays, schema  # noqa: E402
-from engine.clock import SHANGHAI  # noqa: E402
-from engine.db import make_engine, make_sessionmaker  # noqa: E402
+from engine import definitions  # noqa: E402
+from engine.people import credentials, directory  # noqa: E402
+from engine.store import schema  # noqa: E402
+from engine.store.db import make_engine, make_sessionmaker  # noqa: E402
+from engine.timing import holidays  # noqa: E402
+from engine.timing.clock import SHANGHAI  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("ZHUNRU_TEST_DATABASE_URL")

@@ -6,8 +6,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import definitions, directory, files, queries, runtime, serialization
-from engine.models import Event, HumanTask, Instance, Notification, StoredFile, Timer
+from engine import definitions, files, queries, runtime
+from engine.people import directory
+from engine.store import serialization
+from engine.store.models import Event, HumanTask, Instance, Notification, StoredFile, Timer
 
 
 class Case:

@@ -12,8 +12,10 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import definitions, directory, messages, projections, runtime, serialization
-from engine.models import Instance
+from engine import definitions, messages, projections, runtime
+from engine.people import directory
+from engine.store import serialization
+from engine.store.models import Instance
 from tests.conftest import at
 
 DataFor = Callable[[str, int], dict[str, Any]]

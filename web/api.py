@@ -7,8 +7,9 @@ from flask_smorest import Api, Blueprint, abort
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from engine import access, claims, credentials, files, queries, runtime, versions
-from engine.clock import system_now
+from engine import files, queries, runtime, versions
+from engine.people import access, claims, credentials
+from engine.timing.clock import system_now
 from handlers.vocabulary import VOCABULARIES
 
 from .db import transaction

@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import settings
-from engine.clock import deadline_text
-from engine.db import make_engine, make_sessionmaker
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
+from engine.store.db import make_engine, make_sessionmaker
+from engine.timing.clock import deadline_text
 
 from . import (
     api,

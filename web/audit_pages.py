@@ -4,9 +4,12 @@ Read-only over the auditor's jurisdiction; every view and export is itself recor
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import access, access_log, audit, privacy, process_mining, versions
-from engine.clock import system_now
-from engine.models import Definition, Instance
+from engine import privacy, versions
+from engine.audit import access_log, process_mining
+from engine.audit import replay as case_replay
+from engine.people import access
+from engine.store.models import Definition, Instance
+from engine.timing.clock import system_now
 
 from .auth import current_actor, login_required
 from .db import transaction
@@ -46,7 +49,7 @@ def replay(instance_id: str):
     actor = current_actor()
     with transaction() as db:
         instance = access.require_instance(db, actor, instance_id)
-        timeline = audit.timeline(db, instance)
+        timeline = case_replay.timeline(db, instance)
         # An auditor reads the record, not the people in it: a complainant's name and telephone stay masked.
         steps = privacy.shown_to(actor, privacy.of_instances(db, [instance_id]).get(instance_id), timeline)(timeline)
         version = db.scalar(select(Definition.version).where(Definition.id == instance.definition_id))
@@ -64,7 +67,7 @@ def heatmap(process_id: str, version: int):
     with transaction() as db:
         row = versions.version_row(db, process_id, version)
         cases = _visible_instances(db, process_id, row.id)
-        counts = audit.element_counts(db, row.id, [c.id for c in cases], now)
+        counts = case_replay.element_counts(db, row.id, [c.id for c in cases], now)
         access_log.record(db, actor.username, "view_heatmap", f"{process_id} v{version}", now, {"cases": len(cases)})
         config = {"diagram_xml": row.xml, "counts": counts}
     return render_template("audit_heatmap.html", process_id=process_id, version=version, name=row.name,

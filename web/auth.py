@@ -5,9 +5,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from engine import credentials, directory, signin
-from engine.clock import system_now
-from engine.directory import Actor
+from engine.people import credentials, directory, signin
+from engine.people.directory import Actor
+from engine.timing.clock import system_now
 
 from .db import transaction
 from .i18n import LANGUAGES, text

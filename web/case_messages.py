@@ -5,11 +5,13 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
-from engine import access, assignment, definitions, directory, files, forms, inputs, projections, runtime, serialization
-from engine.clock import system_now
-from engine.directory import Actor
+from engine import definitions, files, forms, inputs, projections, runtime
 from engine.errors import InvalidInput
-from engine.models import Instance
+from engine.people import access, assignment, directory
+from engine.people.directory import Actor
+from engine.store import serialization
+from engine.store.models import Instance
+from engine.timing.clock import system_now
 
 from .auth import current_actor, login_required
 from .db import transaction

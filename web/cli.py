@@ -36,9 +36,12 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="同时载入演示单位与用户")
 @command
 def init(demo: bool) -> None:
-    from engine import credentials, definitions, directory, holidays, schema  # schema: Alembic
-    from engine.clock import system_now
-    from engine.db import make_engine
+    from engine import definitions  # schema: Alembic
+    from engine.people import credentials, directory  # schema: Alembic
+    from engine.store import schema  # schema: Alembic
+    from engine.store.db import make_engine
+    from engine.timing import holidays  # schema: Alembic
+    from engine.timing.clock import system_now
 
     engine = make_engine()
     schema.upgrade(engine)
@@ -63,7 +66,7 @@ def init(demo: bool) -> None:
 @command
 def deploy(paths: tuple[str, ...], username: str, as_json: bool) -> None:
     from engine import definitions
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     loaded = [(path, read_file(path)) for path in paths]
     with transaction() as session:
@@ -115,7 +118,7 @@ def processes(as_json: bool) -> None:
 @command
 def start(process_id: str, data: str | None, username: str, as_json: bool) -> None:
     from engine import definitions, runtime
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     payload = json_arg(data, "--data")
     with transaction() as session:
@@ -134,7 +137,7 @@ def start(process_id: str, data: str | None, username: str, as_json: bool) -> No
 @command
 def tasks(username: str, scope: str | None, as_json: bool) -> None:
     from engine import queries
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         rows = queries.task_page(session, actor(session, username), system_now(), scope, per_page=1000)["items"]
@@ -151,7 +154,7 @@ def tasks(username: str, scope: str | None, as_json: bool) -> None:
 @command
 def complete(task_id: str, username: str, data: str | None, as_json: bool) -> None:
     from engine import runtime
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     payload = json_arg(data, "--data")
     with transaction() as session:
@@ -170,7 +173,7 @@ def complete(task_id: str, username: str, data: str | None, as_json: bool) -> No
 @command
 def message(instance_id: str, name: str, data: str | None, username: str, as_json: bool) -> None:
     from engine import runtime
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     payload = json_arg(data, "--data")
     with transaction() as session:
@@ -186,7 +189,7 @@ def message(instance_id: str, name: str, data: str | None, username: str, as_jso
 @command
 def instance(instance_id: str, as_json: bool) -> None:
     from engine import queries
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         view = queries.instance_view(session, instance_id, system_now())
@@ -220,7 +223,7 @@ def history(instance_id: str, as_json: bool) -> None:
 @command
 def retry(instance_id: str, username: str, as_json: bool) -> None:
     from engine import runtime
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         instance = runtime.retry(session, instance_id, actor(session, username), system_now())
@@ -236,7 +239,7 @@ def retry(instance_id: str, username: str, as_json: bool) -> None:
 @command
 def cancel(instance_id: str, reason: str, username: str) -> None:
     from engine import runtime
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         runtime.cancel(session, instance_id, actor(session, username), system_now(), reason)
@@ -252,7 +255,7 @@ def user() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def user_list(as_json: bool) -> None:
-    from engine import directory
+    from engine.people import directory
 
     with transaction() as session:
         rows = directory.users(session)
@@ -269,8 +272,8 @@ def user_list(as_json: bool) -> None:
 @click.option("--name", "display_name", help="姓名")
 @command
 def user_add(username: str, organisation: str | None, roles: tuple[str, ...], display_name: str | None) -> None:
-    from engine import directory
-    from engine.clock import system_now
+    from engine.people import directory
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         directory.add_user(session, username, display_name or username, organisation, list(roles), system_now())
@@ -281,13 +284,13 @@ def user_add(username: str, organisation: str | None, roles: tuple[str, ...], di
 @click.argument("username")
 @command
 def user_passwd(username: str) -> None:
-    from engine import credentials
+    from engine.people import credentials
 
     if sys.stdin.isatty():
         password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         credentials.set_password(session, username, password, system_now())
@@ -301,8 +304,9 @@ def user_passwd(username: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def user_token(username: str, revoke: bool, listing: bool, as_json: bool) -> None:
-    from engine import access_log, credentials
-    from engine.clock import system_now
+    from engine.audit import access_log
+    from engine.people import credentials
+    from engine.timing.clock import system_now
 
     now = system_now()
     with transaction() as session:
@@ -328,8 +332,9 @@ def user_token(username: str, revoke: bool, listing: bool, as_json: bool) -> Non
 @click.argument("username")
 @command
 def user_disable(username: str) -> None:
-    from engine import access_log, directory
-    from engine.clock import system_now
+    from engine.audit import access_log
+    from engine.people import directory
+    from engine.timing.clock import system_now
 
     now = system_now()
     with transaction() as session:
@@ -342,8 +347,9 @@ def user_disable(username: str) -> None:
 @click.argument("username")
 @command
 def user_enable(username: str) -> None:
-    from engine import access_log, directory
-    from engine.clock import system_now
+    from engine.audit import access_log
+    from engine.people import directory
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         directory.enable(session, username)
@@ -364,7 +370,7 @@ def file_group() -> None:
 @command
 def file_add(path: str, username: str, as_json: bool) -> None:
     from engine import files
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     content = read_file(path)
     with transaction() as session:

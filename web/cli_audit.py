@@ -23,15 +23,15 @@ def audit_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def verify(instance_id: str | None, all_instances: bool, anchors: str | None, username: str, as_json: bool) -> None:
-    from engine import access_log, audit, checkpoints  # audit replays cases: SpiffWorkflow, lxml, the handlers
-    from engine.clock import system_now
+    from engine.audit import access_log, checkpoints, replay  # audit replays cases: SpiffWorkflow, lxml, the handlers
+    from engine.timing.clock import system_now
 
     if bool(instance_id) == all_instances:
         raise click.UsageError("请给出一个办件编号，或使用 --all")
     exported = checkpoints.read_jsonl(anchors) if anchors else None
     with transaction() as session:
         actor(session, username)
-        result = audit.verify(session, None if all_instances else [instance_id], exported)
+        result = replay.verify(session, None if all_instances else [instance_id], exported)
         access_log.record(session, username, "verify", instance_id or "全部办件", system_now(),
                           {"verified": result["verified"], "failed": len(result["failed"])})
     emit(as_json, result, lambda r: "\n".join([
@@ -48,8 +48,8 @@ def verify(instance_id: str | None, all_instances: bool, anchors: str | None, us
 @click.option("--json", "as_json", is_flag=True)
 @command
 def checkpoint(export_path: str | None, username: str, as_json: bool) -> None:
-    from engine import access_log, checkpoints
-    from engine.clock import system_now
+    from engine.audit import access_log, checkpoints
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         actor(session, username)
@@ -72,8 +72,8 @@ def checkpoint(export_path: str | None, username: str, as_json: bool) -> None:
 @click.option("--user", "username", default="admin", show_default=True)
 @command
 def export_xes(path: str, process_id: str | None, username: str) -> None:
-    from engine import access_log, process_mining
-    from engine.clock import system_now
+    from engine.audit import access_log, process_mining
+    from engine.timing.clock import system_now
 
     as_csv = path.lower().endswith(".csv")
     with transaction() as session:
@@ -91,7 +91,7 @@ def export_xes(path: str, process_id: str | None, username: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def log(as_json: bool) -> None:
-    from engine import access_log
+    from engine.audit import access_log
 
     with transaction() as session:
         rows = access_log.entries(session)

@@ -13,7 +13,7 @@ def org_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def org_list(as_json: bool) -> None:
-    from engine import directory
+    from engine.people import directory
 
     with transaction() as session:
         orgs = directory.organisations(session)
@@ -39,8 +39,8 @@ def org_list(as_json: bool) -> None:
 @command
 def org_add(code: str, name: str, kind: str, parent: str | None, function: str | None,
             number_prefix: str | None) -> None:
-    from engine import directory
-    from engine.clock import system_now
+    from engine.people import directory
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         directory.add_organisation(session, code, name, kind, parent, system_now(), function=function,

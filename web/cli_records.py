@@ -16,8 +16,8 @@ def credit_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def export(directory: str, as_json: bool) -> None:
-    from engine import credit  # imported when the command runs, not for `zhunru --help` (see web/cli.py)
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
+    from handlers.registers import credit  # imported when the command runs, not for `zhunru --help` (see web/cli.py)
 
     with transaction() as session:
         path, count = credit.export(session, Path(directory), system_now())

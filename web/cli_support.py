@@ -15,7 +15,7 @@ from engine.errors import InvalidInput, ZhunruError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from engine import directory
+    from engine.people import directory
 
 PROJECT_ROOT = Path.cwd()
 
@@ -27,7 +27,7 @@ class _State:
     @property
     def sessions(self):
         if self._sessions is None:
-            from engine.db import make_engine, make_sessionmaker  # SQLAlchemy: not for `zhunru --help`
+            from engine.store.db import make_engine, make_sessionmaker  # SQLAlchemy: not for `zhunru --help`
 
             self._sessions = make_sessionmaker(make_engine())
         return self._sessions
@@ -96,7 +96,7 @@ def emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
 
 
 def actor(session: Session, username: str) -> directory.Actor:
-    from engine import directory
+    from engine.people import directory
 
     return directory.actor(session, username)
 

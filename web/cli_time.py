@@ -18,7 +18,7 @@ from engine.errors import InvalidInput
 from .cli_support import actor, command, emit, read_file, state, transaction
 
 if TYPE_CHECKING:
-    from engine import timers as timers_engine
+    from engine.timing import timers as timers_engine
 
 log = logging.getLogger("zhunru.worker")
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
@@ -29,8 +29,10 @@ def tick(now: datetime) -> timers_engine.Tick:
     uploads no case used that are older than the setting, and sign the chain heads when a checkpoint is due."""
     from datetime import timedelta
 
-    from engine import checkpoints, files, schedules, settings
-    from engine import timers as timers_engine
+    from engine import files, settings
+    from engine.audit import checkpoints
+    from engine.timing import schedules
+    from engine.timing import timers as timers_engine
 
     started, failed_starts = schedules.start_due(state.sessions, now)
     result = timers_engine.fire_due(state.sessions, now)
@@ -44,7 +46,7 @@ def tick(now: datetime) -> timers_engine.Tick:
 
 def _scheduled_tick() -> None:
     """One tick of the timer job, logged: when it starts (DEBUG) and what it did (INFO, when anything)."""
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     now = system_now()
     log.debug("tick %s", now.isoformat())
@@ -58,7 +60,7 @@ def start_scheduler(interval: int):
     """Tick at once and then every `interval` seconds, in a background thread (serve and worker)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from engine import schema  # Alembic
+    from engine.store import schema  # Alembic
 
     schema.require_current(state.sessions.kw["bind"])
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
@@ -95,7 +97,7 @@ def timers() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def timers_fire(now_text: str | None, as_json: bool) -> None:
-    from engine.clock import parse_instant, system_now
+    from engine.timing.clock import parse_instant, system_now
 
     now = parse_instant(now_text, "--now") if now_text else system_now()
     result = tick(now)
@@ -106,7 +108,7 @@ def timers_fire(now_text: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def timers_incidents(as_json: bool) -> None:
-    from engine import timers as timers_engine
+    from engine.timing import timers as timers_engine
 
     with transaction() as session:
         rows = timers_engine.incidents(session)
@@ -124,8 +126,8 @@ def timers_incidents(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def timers_schedules(as_json: bool) -> None:
-    from engine import schedules
-    from engine.clock import system_now
+    from engine.timing import schedules
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         schedules.sync(session, system_now())
@@ -142,7 +144,7 @@ def timers_schedules(as_json: bool) -> None:
 @click.option("--once", is_flag=True, help="只检查一次，处理完到期的定时器后退出")
 @command
 def worker(interval: int, once: bool) -> None:
-    from engine.clock import system_now
+    from engine.timing.clock import system_now
 
     if once:
         click.echo(_tick_text(tick(system_now())))
@@ -174,8 +176,8 @@ def calendar_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def calendar_import(path: str, username: str, as_json: bool) -> None:
-    from engine import deadlines
-    from engine.clock import system_now
+    from engine.timing import deadlines
+    from engine.timing.clock import system_now
 
     content = read_file(path)
     with transaction() as session:
@@ -192,7 +194,7 @@ def calendar_import(path: str, username: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def calendar_show(year: int, as_json: bool) -> None:
-    from engine import holidays
+    from engine.timing import holidays
 
     with transaction() as session:
         view = holidays.show(session, year)
@@ -209,8 +211,8 @@ def calendar_show(year: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @command
 def calendar_deadline(received: str, days: int, calendar_days: bool, as_json: bool) -> None:
-    from engine import holidays
-    from engine.clock import local_iso, parse_instant
+    from engine.timing import holidays
+    from engine.timing.clock import local_iso, parse_instant
 
     start = parse_instant(received, "FROM")
     if days < 0:
@@ -248,8 +250,9 @@ def setting_show(as_json: bool) -> None:
 @click.option("--user", "username", default="admin", show_default=True)
 @command
 def setting_set(key: str, value: str, username: str) -> None:
-    from engine import holidays, settings
-    from engine.clock import system_now
+    from engine import settings
+    from engine.timing import holidays
+    from engine.timing.clock import system_now
 
     with transaction() as session:
         actor(session, username)

@@ -2,9 +2,10 @@
 动态清零 progress) and the circulars (通报) a region issues to its own units, read by every unit of the region."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from engine import access, circulars, clue_ledger, directory, ledgers
-from engine.clock import system_now
 from engine.errors import NotFound
+from engine.people import access, directory
+from engine.timing.clock import system_now
+from handlers.registers import circulars, clue_ledger, ledgers
 
 from .auth import current_actor, login_required
 from .db import transaction

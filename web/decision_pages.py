@@ -5,9 +5,9 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from sqlalchemy import func, select
 
 from engine import decisions, definitions
-from engine.clock import local_iso, system_now
 from engine.errors import DefinitionError, InvalidInput, NotFound
-from engine.models import DecisionDefinition, Definition, Instance
+from engine.store.models import DecisionDefinition, Definition, Instance
+from engine.timing.clock import local_iso, system_now
 
 from . import owners
 from .auth import current_actor

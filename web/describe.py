@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import forms, runtime
-from engine.models import Organisation, StoredFile, User
+from engine.store.models import Organisation, StoredFile, User
 
 _PLAIN = {"type": "textfield", "options": {}}
 SHOWN = ("instance_started", "task_completed", "message_received", "timer_fired", "reminder_sent", "escalated",

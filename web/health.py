@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import schema
+from engine.store import schema
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("zhunru.health")

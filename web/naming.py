@@ -5,7 +5,7 @@ from typing import Any
 from flask import current_app, g
 from sqlalchemy import select
 
-from engine.models import Organisation, User
+from engine.store.models import Organisation, User
 
 
 def _names() -> tuple[dict[str, str], dict[str, str]]:

@@ -6,10 +6,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine import definitions, directory, versions
-from engine.clock import local_iso, system_now
+from engine import definitions, versions
 from engine.errors import DefinitionError, InvalidInput, Problem
-from engine.models import DecisionDefinition, Definition, FormDefinition, Instance, Organisation
+from engine.people import directory
+from engine.store.models import DecisionDefinition, Definition, FormDefinition, Instance, Organisation
+from engine.timing.clock import local_iso, system_now
 from handlers import registry
 
 from .auth import current_actor, login_required

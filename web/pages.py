@@ -5,24 +5,12 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine import (
-    access,
-    assignment,
-    claims,
-    definitions,
-    directory,
-    files,
-    forms,
-    inputs,
-    projections,
-    queries,
-    runtime,
-    task_rows,
-    versions,
-)
-from engine.clock import system_now
+from engine import definitions, files, forms, inputs, projections, queries, runtime, versions
 from engine.errors import InvalidInput, NotEntitled, NotFound
-from engine.models import Definition, HumanTask, Instance, Timer
+from engine.people import access, assignment, claims, directory
+from engine.store import task_rows
+from engine.store.models import Definition, HumanTask, Instance, Timer
+from engine.timing.clock import system_now
 
 from .auth import current_actor, login_required, safe_next
 from .db import transaction

@@ -2,9 +2,11 @@
 catalogue, and the published typical-case notices, which the public reads without signing in."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from engine import access, archive, directory, inputs, ledgers, notices, privacy
-from engine.clock import system_now
+from engine import inputs, privacy
 from engine.errors import InvalidInput, NotFound
+from engine.people import access, directory
+from engine.timing.clock import system_now
+from handlers.registers import archive, ledgers, notices
 
 from .auth import current_actor, login_required
 from .db import transaction

@@ -136,8 +136,8 @@ def test_passwords_and_api_tokens(cli, db_url):
     assert short.returncode == 2 and "至少 8 个字符" in short.stderr
     token = cli("user", "token", "county_gov").stdout.strip()
     assert len(token) >= 40
-    from engine import credentials, directory
-    from engine.db import make_engine, make_sessionmaker
+    from engine.people import credentials, directory
+    from engine.store.db import make_engine, make_sessionmaker
     engine = make_engine(db_url)
     with make_sessionmaker(engine)() as s, s.begin():
         assert credentials.check_password(s, "county_gov", "a-new-secret") == directory.actor(s, "county_gov")

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from engine.db import make_engine, make_sessionmaker
+from engine.store.db import make_engine, make_sessionmaker
 from tests.cli.conftest import ZHUNRU
 from tests.conftest import ROOT
 from tests.driver import snapshot

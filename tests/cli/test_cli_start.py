@@ -37,7 +37,7 @@ def imported(args: list[str], db_url: str | None = None) -> set[str]:
 
 
 def test_help_imports_no_engine():
-    assert imported(["--help"]) & {*HEAVY, "sqlalchemy", "engine.models"} == set()
+    assert imported(["--help"]) & {*HEAVY, "sqlalchemy", "engine.store.models"} == set()
 
 
 def test_simple_commands_import_only_what_they_use(cli, db_url):

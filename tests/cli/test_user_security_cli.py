@@ -1,6 +1,6 @@
 """`zhunru user disable|enable` and `zhunru user token --revoke|--list`: what an administrator does at once."""
-from engine import credentials
-from engine.db import make_engine, make_sessionmaker
+from engine.people import credentials
+from engine.store.db import make_engine, make_sessionmaker
 from tests.conftest import at
 
 NOW = "2026-03-02T09:00:00+08:00"

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
-from engine.models import Event
+from engine.store.models import Event
 from tests.cli.conftest import ZHUNRU
 from tests.cli.lines import Lines
 from tests.conftest import ROOT, at

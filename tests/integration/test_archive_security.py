@@ -5,9 +5,12 @@ late check or rectification is reported to the region's government."""
 import pytest
 from sqlalchemy import update
 
-from engine import audit, directory, ledgers, queries, runtime
+from engine import queries, runtime
+from engine.audit import replay
 from engine.errors import FormInvalid, NotEntitled
-from engine.models import StoredFile
+from engine.people import directory
+from engine.store.models import StoredFile
+from handlers.registers import ledgers
 from tests.conftest import at
 from tests.driver import Case, upload
 from tests.integration.test_case_registry import CLASSIFIED, submitted
@@ -57,7 +60,7 @@ def test_a_clean_archive_passes_its_check(sessions):
     assert case.complete("inspect", "city_ndrc", at("2026-04-02 09:00"), passed) == "completed"
     assert "end_passed" in case.view()["completed_steps"] and ledger_item(sessions, "LF-AQ-2026-0001") is None
     with sessions() as s:
-        assert audit.verify(s, [case.id])["failed"] == []
+        assert replay.verify(s, [case.id])["failed"] == []
 
 
 def test_altered_material_is_found_by_the_system_and_must_be_rectified(sessions):
@@ -133,4 +136,4 @@ def test_xiangyuans_ndrc_checks_xiangyuans_archive_and_reports_to_its_county(ses
     notices = dict(case.notifications())
     assert set(notices) == {"county_gov", "county_ndrc"}
     with sessions() as s:
-        assert audit.verify(s, [case.id])["failed"] == []
+        assert replay.verify(s, [case.id])["failed"] == []

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import audit, deadlines, directory, runtime
-from engine.models import Event, Instance, StoredFile
+from engine import runtime
+from engine.audit import replay
+from engine.people import directory
+from engine.store.models import Event, Instance, StoredFile
+from engine.timing import deadlines
 from tests.conftest import ROOT, at
 from tests.driver import Case
 from tests.integration import test_clue_0137 as clue
@@ -19,7 +22,7 @@ ZHUNRU = str(Path(os.sys.executable).parent / "zhunru")
 
 def verify(sessions, instance_id=None):
     with sessions() as s:
-        return audit.verify(s, None if instance_id is None else [instance_id])
+        return replay.verify(s, None if instance_id is None else [instance_id])
 
 
 def rectified_case(sessions) -> Case:
@@ -52,7 +55,7 @@ def test_recounts_claims_late_completions_errors_and_cancellations_replay_too(se
         deadlines.import_calendar(s, "2027.csv", CAL_2027.encode(), "admin", at("2026-12-31 10:00"))
     late = Case(sessions, "clue_0137", "city_ndrc", at("2026-02-13 09:30"))
     late.complete("register", "city_ndrc", at("2026-02-13 09:40"), REGISTER)
-    from engine import claims
+    from engine.people import claims
     with sessions() as s, s.begin():
         claims.claim(s, late.task("transfer")["task_id"], directory.actor(s, "city_ndrc_clerk"), at("2026-02-14 09:00"))
     late.complete("transfer", "city_ndrc_clerk", at("2026-02-16 09:00"), {"competent_unit": clue.COMPETENT})
@@ -156,7 +159,7 @@ def test_a_state_changed_behind_the_record_is_found_by_replay(sessions):
 
 def test_a_forged_but_rehashed_input_is_found_by_replay(sessions):
     """Someone who recomputes the whole chain after changing an input still cannot match the state."""
-    from engine import history
+    from engine.audit import history
     instance_id = rectified_case(sessions)
 
     def forge(s, events):

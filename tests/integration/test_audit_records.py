@@ -10,18 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from engine import audit, checkpoints, claims, deadlines, directory, history
+from engine.audit import checkpoints, history, replay
 from engine.errors import InvalidInput
-from engine.models import (
-    AuditCheckpoint,
-    Event,
-    FileUse,
-    HumanTask,
-    Instance,
-    InstanceParty,
-    LedgerItem,
-    Timer,
-)
+from engine.people import claims, directory
+from engine.store.models import AuditCheckpoint, Event, FileUse, HumanTask, Instance, InstanceParty, Timer
+from engine.timing import deadlines
+from handlers.registers.models import LedgerItem
 from tests.conftest import ROOT, at
 from tests.driver import Case
 from tests.integration import test_clue_0137 as clue
@@ -39,7 +33,7 @@ def audit_key(monkeypatch):
 
 def verify(sessions, anchors=None):
     with sessions() as s:
-        return audit.verify(s, None, anchors)
+        return replay.verify(s, None, anchors)
 
 
 def waiting_clue(sessions) -> Case:
@@ -227,8 +221,8 @@ def test_a_checkpoint_needs_the_key_kept_outside_the_database(sessions, monkeypa
 
 def test_checkpoints_chain_and_sign_with_a_key_file(sessions, monkeypatch, tmp_path):
     monkeypatch.delenv(checkpoints.KEY_ENV, raising=False)
-    (tmp_path / "audit.key").write_text(KEY + "\n")
-    monkeypatch.setenv(checkpoints.KEY_FILE_ENV, str(tmp_path / "audit.key"))
+    (tmp_path / "replay.key").write_text(KEY + "\n")
+    monkeypatch.setenv(checkpoints.KEY_FILE_ENV, str(tmp_path / "replay.key"))
     waiting_clue(sessions)
     first, second = checkpoint(sessions), checkpoint(sessions, "2026-02-14 12:00")
     assert second["prev_hash"] == first["hash"] and second["heads"][0][1] == 4

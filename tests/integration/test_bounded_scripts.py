@@ -4,9 +4,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions, directory, queries, runtime, schedules, settings, timers
+from engine import definitions, queries, runtime, settings
 from engine.errors import DefinitionError, FormInvalid, InvalidInput
-from engine.models import Definition, Instance
+from engine.people import directory
+from engine.store.models import Definition, Instance
+from engine.timing import schedules, timers
 from tests.conftest import at
 from tests.driver import Case, snapshot
 

@@ -7,9 +7,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import audit, credit, directory, notices, queries
+from engine import queries
+from engine.audit import replay
 from engine.errors import FormInvalid
-from engine.models import Instance
+from engine.people import directory
+from engine.store.models import Instance
+from handlers.registers import credit, notices
 from tests.conftest import at
 from tests.driver import Case, snapshot
 
@@ -104,7 +107,7 @@ def test_notice_is_verified_approved_published_shared_and_followed_by_self_inspe
     assert not {d for d in data["departments"] if not d.startswith("county_")}
     assert sorted({t["organisation"] for t in view.view()["ready_tasks"]}) == sorted(data["departments"])
     with sessions() as s:
-        assert audit.verify(s, [case.id, campaign.id])["failed"] == []
+        assert replay.verify(s, [case.id, campaign.id])["failed"] == []
 
 
 def test_facts_not_confirmed_go_back_to_the_lead(sessions):
@@ -219,4 +222,4 @@ def test_a_linfen_notice_runs_with_linfens_archive_departments_and_justice(sessi
     assert {t["organisation"] for t in view["ready_tasks"]} == {
         "city_housing", "city_market_regulation", "city_approval_bureau", "city_justice"}
     with sessions() as s:
-        assert audit.verify(s, [case.id, campaign.id])["failed"] == []
+        assert replay.verify(s, [case.id, campaign.id])["failed"] == []

@@ -6,9 +6,12 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from engine import archive, audit, definitions, directory, queries, regions, runtime
+from engine import definitions, queries, runtime
+from engine.audit import replay
 from engine.errors import FormInvalid, InvalidInput
-from engine.models import Instance, Notification
+from engine.people import directory, regions
+from engine.store.models import Instance, Notification
+from handlers.registers import archive
 from tests.conftest import at
 from tests.driver import Case, snapshot, upload
 from tests.integration import test_clue_0137 as clue
@@ -68,7 +71,7 @@ def test_department_materials_are_checked_numbered_classified_and_catalogued(ses
     assert catalogue(sessions)[0]["reviewed_at"] == at("2026-09-01 09:00").isoformat()
     assert case.timers()["review_due"] == at("2027-03-02 00:00")  # Sun 2027-02-28 → Mon 03-01
     with sessions() as s:
-        assert audit.verify(s, [case.id])["failed"] == []
+        assert replay.verify(s, [case.id])["failed"] == []
 
 
 def test_each_region_registers_under_its_own_prefix_without_gaps(sessions):
@@ -88,7 +91,7 @@ def test_each_region_registers_under_its_own_prefix_without_gaps(sessions):
     # The city NDRC keeps Linfen's archive; it is not given Xiangyuan's materials to check.
     with sessions() as s:
         held = {i.id for i in s.scalars(select(Instance).where(Instance.process_id == "case_registry"))}
-        assert audit.verify(s, sorted(held))["failed"] == []
+        assert replay.verify(s, sorted(held))["failed"] == []
 
 
 def test_a_registered_case_is_classified_by_category_time_and_importance(sessions):
@@ -165,7 +168,7 @@ def test_a_case_another_starts_is_kept_by_the_lead_it_names(sessions):
     registry.complete("classify", "city_ndrc", at("2026-03-03 11:00"), CLASSIFIED | {"case_date": "2026-03-01"})
     assert [(e["archive_no"], e["source_unit"]) for e in catalogue(sessions)] == [("LF-2026-0001", "yaodu_gov")]
     with sessions() as s:
-        assert audit.verify(s, [closing.id, registry.id])["failed"] == []
+        assert replay.verify(s, [closing.id, registry.id])["failed"] == []
 
 
 def test_a_closed_clue_is_registered_automatically(sessions):

@@ -13,9 +13,11 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import event, select
 
-from engine import claims, direct, directory, runtime
+from engine import runtime
 from engine.errors import Conflict, NotEntitled, NotFound, ZhunruError
-from engine.models import Event, HumanTask
+from engine.people import claims, directory
+from engine.store import direct
+from engine.store.models import Event, HumanTask
 from tests.conftest import PG_URL, at
 from tests.driver import Case
 from tests.integration.test_clue_0137 import REGISTER

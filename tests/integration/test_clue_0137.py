@@ -4,8 +4,9 @@ import re
 
 import pytest
 
-from engine import directory, runtime, settings
+from engine import runtime, settings
 from engine.errors import Conflict, FormInvalid, NotEntitled, NotFound
+from engine.people import directory
 from tests.conftest import ROOT, at
 from tests.driver import Case, snapshot, upload
 

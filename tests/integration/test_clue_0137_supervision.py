@@ -7,8 +7,11 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from engine import audit, circulars, clue_ledger, directory, queries
-from engine.models import Notification
+from engine import queries
+from engine.audit import replay
+from engine.people import directory
+from engine.store.models import Notification
+from handlers.registers import circulars, clue_ledger
 from tests.conftest import at
 from tests.driver import Case, upload
 from tests.integration.test_clue_0137 import (
@@ -182,5 +185,5 @@ def test_every_supervised_extended_and_circulated_clue_replays(sessions):
     test_the_clue_ledger_shows_each_clues_dates_flags_and_clearing(sessions)
     test_any_party_may_report_shirking_and_it_reaches_the_ndrcs_supervision(sessions)
     with sessions() as s:
-        result = audit.verify(s, None)
+        result = replay.verify(s, None)
     assert result["failed"] == [] and result["verified"] >= 4

@@ -10,9 +10,12 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine import audit, directory, ledgers, queries, runtime, settings
+from engine import queries, runtime, settings
+from engine.audit import replay
 from engine.errors import FormInvalid, NotEntitled, NotFound
-from engine.models import Instance, Notification
+from engine.people import directory
+from engine.store.models import Instance, Notification
+from handlers.registers import ledgers
 from tests.conftest import ROOT, at
 from tests.driver import Case, snapshot, upload
 
@@ -56,7 +59,7 @@ def detail(sessions, case, task_name, user, when="2026-03-06 09:00"):
 
 def verified(sessions, *cases):
     with sessions() as s:
-        return audit.verify(s, [c.id for c in cases])
+        return replay.verify(s, [c.id for c in cases])
 
 
 def through_handle(case, day="2026-03-03", lead="county_ndrc", department="county_housing"):

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from engine import deadlines, holidays
 from engine.errors import InvalidInput
-from engine.models import CalendarDay, CalendarYear
+from engine.store.models import CalendarDay, CalendarYear
+from engine.timing import deadlines, holidays
 from tests.conftest import at
 from tests.driver import Case, snapshot, upload
 
@@ -127,7 +127,7 @@ def test_deadline_crossing_into_2027_is_provisional_until_the_year_is_imported(s
 def test_a_claimed_step_keeps_its_holder_when_its_deadline_is_recounted(sessions):
     """The recount rewrites the step's row from what the engine knows of it; the claim, made in between by
     another transaction, stays."""
-    from engine import claims, directory
+    from engine.people import claims, directory
     case = registered(sessions, "2026-12-31 09:00")
     with sessions() as s, s.begin():
         claims.claim(s, case.task("transfer")["task_id"], directory.actor(s, "city_ndrc_clerk"), at("2026-12-31 09:30"))

@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit, definitions, history
+from engine import definitions
+from engine.audit import history, replay
 from engine.errors import DefinitionError
-from engine.models import DecisionDefinition, Definition, Event, Instance
+from engine.store.models import DecisionDefinition, Definition, Event, Instance
 from tests.conftest import at
 from tests.driver import Case
 
@@ -91,7 +92,7 @@ def test_an_unchanged_table_is_no_new_version_and_a_changed_one_reaches_new_case
 
 def audit_result(sessions):
     with sessions() as s:
-        return audit.verify(s)
+        return replay.verify(s)
 
 
 def test_a_table_outside_the_dmn_schema_is_refused_naming_file_and_element(empty_sessions):

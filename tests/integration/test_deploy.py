@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from engine import definitions, versions
 from engine.errors import DefinitionError
-from engine.models import Definition, FormDefinition
+from engine.store.models import Definition, FormDefinition
 from tests.conftest import ROOT, at
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -5,8 +5,8 @@ from datetime import UTC
 import pytest
 from sqlalchemy import bindparam, exc, insert, select
 
-from engine import direct
-from engine.models import User
+from engine.store import direct
+from engine.store.models import User
 from tests.conftest import at
 
 _USERS = User.__table__

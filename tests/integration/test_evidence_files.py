@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from engine import files, settings
 from engine.errors import FormInvalid, InvalidInput
-from engine.models import StoredFile
+from engine.store.models import StoredFile
 from tests.conftest import at
 from tests.driver import snapshot, upload
 from tests.integration.test_clue_0137 import COMPETENT, FORWARD, RESPONSIBLE, VERIFY_YES, received_and_transferred

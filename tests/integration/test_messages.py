@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import audit
+from engine.audit import replay
 from engine.errors import Conflict, InvalidInput
 from tests.conftest import at
 from tests.driver import Case, snapshot
@@ -29,4 +29,4 @@ def test_a_message_is_caught_only_when_its_correlation_matches_the_case(sessions
     assert case.ready() == ["confirm"] and case.view()["data"]["reply"]["answer"] == "同意"
     assert [e["kind"] for e in case.history()].count("message_received") == 2
     with sessions() as s:
-        assert audit.verify(s, [case.id])["failed"] == []
+        assert replay.verify(s, [case.id])["failed"] == []

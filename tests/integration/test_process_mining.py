@@ -8,8 +8,8 @@ from pathlib import Path
 import pm4py
 from sqlalchemy import select
 
-from engine import access_log, process_mining
-from engine.models import Event, Instance
+from engine.audit import access_log, process_mining
+from engine.store.models import Event, Instance
 from tests.conftest import ROOT
 from tests.integration import test_clue_0137 as clue
 

@@ -3,9 +3,10 @@ that runs it (its NDRC, its government, the region above) from the tree, never b
 import pytest
 from sqlalchemy import select
 
-from engine import definitions, directory, regions, runtime
+from engine import definitions, runtime
 from engine.errors import NotEntitled
-from engine.models import Organisation
+from engine.people import directory, regions
+from engine.store.models import Organisation
 from tests.conftest import at
 from tests.driver import Case
 

@@ -11,9 +11,10 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import definitions, directory, queries, runtime
+from engine import definitions, queries, runtime
 from engine.errors import Conflict, DefinitionError, NotEntitled
-from engine.models import HumanTask, Timer
+from engine.people import directory
+from engine.store.models import HumanTask, Timer
 from handlers import registry
 from tests.conftest import ROOT, at
 from tests.driver import Case, snapshot
@@ -140,9 +141,10 @@ def test_crash_in_a_handler_mid_command_leaves_everything_as_before(sessions, mo
 
 CRASH_SCRIPT = """
 import os, sys
-from engine import directory, runtime
-from engine.db import make_engine, make_sessionmaker
-from engine.clock import system_now
+from engine import runtime
+from engine.people import directory
+from engine.store.db import make_engine, make_sessionmaker
+from engine.timing.clock import system_now
 from handlers import registry
 def handle(params, ctx):
     ctx.notify(params["organisation"], params["title"], "half-done")

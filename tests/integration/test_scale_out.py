@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit, credentials
-from engine.models import Event, Timer
+from engine.audit import replay
+from engine.people import credentials
+from engine.store.models import Event, Timer
 from tests.conftest import PG_URL, ROOT, at
 from tests.driver import Case
 
@@ -109,4 +110,4 @@ def test_web_processes_and_two_workers_share_one_database(sessions):
         assert all(count == 1 for count in fired.values()), fired
         assert {i for i, name in fired if name == "transfer_deadline"} == {c.id for c in overdue}
         assert all(completed[c.id] == 1 for c in on_time + overdue)
-        assert audit.verify(s) == {"verified": len(on_time + overdue), "failed": []}  # nothing lost or torn
+        assert replay.verify(s) == {"verified": len(on_time + overdue), "failed": []}  # nothing lost or torn

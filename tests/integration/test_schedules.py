@@ -5,9 +5,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit, cycles, definitions, schedules, settings, timers
+from engine import definitions, settings
+from engine.audit import replay
 from engine.errors import DefinitionError, InvalidInput
-from engine.models import Instance, Organisation
+from engine.store.models import Instance, Organisation
+from engine.timing import cycles, schedules, timers
 from handlers.vocabulary import VOCABULARIES
 from tests.conftest import at
 from tests.driver import Case
@@ -71,7 +73,7 @@ def test_each_scheduled_process_starts_one_case_at_each_time_of_its_cycle(sessio
     assert view["data"]["report_deadline"].startswith("2026-05-")
     assert plan(sessions)["self_inspection"]["last_instance_id"] == campaign.id
     with sessions() as s:
-        assert audit.verify(s, list(first.values()))["failed"] == []
+        assert replay.verify(s, list(first.values()))["failed"] == []
 
 
 def test_a_changed_cycle_counts_from_now_and_a_stopped_one_starts_nothing(sessions):
@@ -148,7 +150,7 @@ def test_each_region_a_setting_lists_runs_its_own_scheduled_campaign_and_check(s
     assert checks["county_ndrc"]["data"]["integrity_result"]["checked"] == 0
     assert {v["ready_tasks"][0]["organisation"] for v in checks.values()} == {"city_ndrc", "county_ndrc"}
     with sessions() as s:
-        assert audit.verify(s, list(cases))["failed"] == []
+        assert replay.verify(s, list(cases))["failed"] == []
 
 
 def test_the_regions_a_setting_lists_must_exist(sessions):

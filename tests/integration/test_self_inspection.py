@@ -8,9 +8,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from engine import audit, directory, files, ledgers, queries, runtime
+from engine import files, queries, runtime
+from engine.audit import replay
 from engine.errors import FormInvalid, NotEntitled
-from engine.models import HumanTask, Instance, Notification
+from engine.people import directory
+from engine.store.models import HumanTask, Instance, Notification
+from handlers.registers import ledgers
 from handlers.vocabulary import VOCABULARIES
 from tests.conftest import at
 from tests.driver import Case, snapshot, upload
@@ -128,7 +131,7 @@ def test_campaign_with_a_problem_in_one_department_and_none_in_the_other(session
     assert "county_" not in body and "。。" not in body
     assert "end_accountability" in case.view()["completed_steps"]
     with sessions() as s:
-        assert audit.verify(s, [case.id])["failed"] == []
+        assert replay.verify(s, [case.id])["failed"] == []
 
 
 def test_a_linfen_campaign_runs_with_linfens_departments_and_city_ndrc(sessions):
@@ -163,7 +166,7 @@ def test_a_linfen_campaign_runs_with_linfens_departments_and_city_ndrc(sessions)
                     "逾期单位：临汾市住房和城乡建设局。")
     assert notifications(sessions, "county_gov") == []
     with sessions() as s:
-        assert audit.verify(s, [case.id])["failed"] == []
+        assert replay.verify(s, [case.id])["failed"] == []
 
 
 def test_overdue_rectification_and_report_escalate(sessions):

@@ -2,7 +2,9 @@
 counted, the account locks once with one recorded event, and the right password is refused while locked."""
 from concurrent.futures import ThreadPoolExecutor
 
-from engine import access_log, settings, signin
+from engine import settings
+from engine.audit import access_log
+from engine.people import signin
 from tests.conftest import at
 
 

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions, directory, runtime, timers
-from engine.models import Escalation, Event, Instance, Timer
+from engine import definitions, runtime
+from engine.people import directory
+from engine.store.models import Escalation, Event, Instance, Timer
+from engine.timing import timers
 from tests.conftest import PG_URL, ROOT, at
 from tests.driver import Case
 

@@ -6,10 +6,11 @@ import pytest
 from marshmallow import validate
 from sqlalchemy import select
 
-from engine import archive, definitions, forms
+from engine import definitions, forms
 from engine.errors import DefinitionError
-from engine.models import FormDefinition, Instance
+from engine.store.models import FormDefinition, Instance
 from handlers import registry
+from handlers.registers import archive
 from handlers.vocabulary import VOCABULARIES
 from tests.conftest import ROOT, at
 from tests.driver import Case, upload

@@ -2,8 +2,10 @@
 refusals that tell nothing, and search words taken as written."""
 import pytest
 
-from engine import access, archive, claims, directory, ledgers, runtime
+from engine import runtime
 from engine.errors import InvalidInput, NotEntitled, NotFound
+from engine.people import access, claims, directory
+from handlers.registers import archive, ledgers
 from tests.conftest import at
 from tests.driver import Case
 from tests.integration.test_case_registry import CLASSIFIED, SUBMIT

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from engine import calendar, deadlines
+from engine.timing import calendar, deadlines
 from tests.conftest import at
 
 
@@ -91,7 +91,7 @@ def test_a_step_without_deadline_has_no_card():
 
 
 def test_a_deadline_that_ends_a_day_reads_as_that_day_24_00():
-    from engine.clock import deadline_text
+    from engine.timing.clock import deadline_text
     assert deadline_text("2026-03-21T00:00:00+08:00") == "2026-03-20 24:00"
     assert deadline_text("2026-03-01T00:00:00+08:00") == "2026-02-28 24:00"
     assert deadline_text("2026-03-20T16:00:00+00:00") == "2026-03-20 24:00"  # the same instant in UTC
@@ -100,8 +100,8 @@ def test_a_deadline_that_ends_a_day_reads_as_that_day_24_00():
 
 
 def test_absurd_day_counts_and_years_are_refused_clearly():
-    from engine import holidays
     from engine.errors import InvalidInput
+    from engine.timing import holidays
 
     for count in (calendar.working_deadline, calendar.calendar_deadline):
         with pytest.raises(InvalidInput, match="超出范围"):

@@ -1,7 +1,8 @@
 """The JSON API: bearer tokens, the same objects as the CLI, JSON errors, and the OpenAPI document."""
 import pytest
 
-from engine import credentials, queries
+from engine import queries
+from engine.people import credentials
 from tests.conftest import at
 
 REGISTER = {"source": "national", "summary": "某部门设置隐性门槛", "category": "OTHER", "region": "临汾市"}
@@ -47,7 +48,7 @@ def test_a_clue_through_the_api(client, token, sessions):
     assert verify["due_at"] == "2026-02-26T00:00:00+08:00"
     # The same object as the CLI's --json output.
     with sessions() as s:
-        from engine import directory
+        from engine.people import directory
         cli_view = queries.tasks_for(s, directory.actor(s, "yaodu_gov"), at("2026-02-13 11:00"))[0]
     assert verify == cli_view
     instance = client.get(f"/api/v1/instances/{instance_id}", headers=county).json

@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from engine import access_log
+from engine.audit import access_log
 from tests.conftest import at
 from tests.driver import Case
 from tests.integration import test_clue_0137 as clue
@@ -16,7 +16,7 @@ def an_extended_case(sessions) -> Case:
     clue.test_an_approved_extension_is_told_to_all_three_and_survives_a_return(sessions)
     from sqlalchemy import select
 
-    from engine.models import Instance
+    from engine.store.models import Instance
     with sessions() as s:
         instance_id = s.scalar(select(Instance.id))
     case = Case.__new__(Case)
@@ -70,13 +70,13 @@ def clock(monkeypatch):
 
 
 def test_auditors_see_their_jurisdiction_only_and_exports_are_logged(sessions, client):
-    from engine import directory
+    from engine.people import directory
     case = an_extended_case(sessions)
     with sessions() as s, s.begin():
         directory.add_organisation(s, "other_city_gov", "另一市人民政府", "government", "province_gov",
                                    at("2026-03-01 08:00"))
         directory.add_user(s, "other_auditor", "另一市审计员", "other_city_gov", ["auditor"], at("2026-03-01 08:00"),
-                           __import__("engine.credentials", fromlist=["x"]).demo_password_hash())
+                           __import__("engine.people.credentials", fromlist=["x"]).demo_password_hash())
     sign_in_client(client, "other_auditor")
     assert client.get(f"/audit/cases/{case.id}").status_code == 404
     assert case.id not in client.get("/audit/").get_data(as_text=True)

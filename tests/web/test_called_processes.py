@@ -2,8 +2,9 @@
 started by its caller with the data its lanes need; nobody starts it by hand, and 发起办件 does not offer it."""
 import pytest
 
-from engine import directory, runtime, versions
+from engine import runtime, versions
 from engine.errors import NotEntitled
+from engine.people import directory
 from tests.conftest import at
 from tests.web.conftest import sign_in
 

@@ -6,7 +6,8 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from engine import credentials, ledgers
+from engine.people import credentials
+from handlers.registers import ledgers
 from tests.conftest import at
 from tests.driver import Case
 from tests.integration.test_complaint import ASSIST, HANDLE, INTAKE, RAW, REPLY

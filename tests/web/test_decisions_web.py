@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import definitions
-from engine.models import DecisionDefinition, Definition
+from engine.store.models import DecisionDefinition, Definition
 from tests.conftest import at
 from tests.driver import Case
 from tests.integration.test_decisions import BPMN, DMN, FILES

@@ -6,9 +6,12 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from engine import credentials, files, ledgers, process_mining
-from engine.clock import system_now
+from engine import files
+from engine.audit import process_mining
 from engine.errors import InvalidInput
+from engine.people import credentials
+from engine.timing.clock import system_now
+from handlers.registers import ledgers
 from tests.conftest import at
 from tests.driver import snapshot
 from tests.integration.test_complaint import INTAKE

@@ -8,8 +8,8 @@ import logging
 import pytest
 from sqlalchemy import create_engine, text
 
-from engine import schema
-from engine.db import make_engine, make_sessionmaker
+from engine.store import schema
+from engine.store.db import make_engine, make_sessionmaker
 from web import logs
 from web.app import create_app
 

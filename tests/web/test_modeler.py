@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from engine.models import Definition, FormDefinition
+from engine.store.models import Definition, FormDefinition
 from tests.conftest import ROOT, at
 from tests.driver import Case
 from tests.web.conftest import screenshot

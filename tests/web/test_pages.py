@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.models import HumanTask
+from engine.store.models import HumanTask
 from tests.conftest import at
 from tests.driver import Case, upload
 from tests.web.conftest import csrf_of, sign_in

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from engine.models import Instance
+from engine.store.models import Instance
 from tests.conftest import at
 from tests.integration import test_case_notice as notice_case
 from tests.integration.test_complaint import INTAKE

@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from engine import access_log, credentials, directory, settings
+from engine import settings
+from engine.audit import access_log
+from engine.people import credentials, directory
 from tests.conftest import at
 from tests.web.conftest import csrf_of, sign_in
 from web.app import create_app

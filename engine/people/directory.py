@@ -1,0 +1,279 @@
+"""Organisations and users: who belongs where and with which roles."""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine import settings
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.store.models import ApiToken, Organisation, User
+
+ROLES = {"handler": "经办人", "leader": "负责人", "admin": "管理员", "process_admin": "流程管理员", "auditor": "审计员",
+         "platform": "平台接口"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user a command acts for, as the engine needs to know them."""
+
+    username: str
+    organisation: str | None
+    roles: tuple[str, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def is_leader(self) -> bool:
+        return "leader" in self.roles
+
+    @property
+    def is_platform(self) -> bool:
+        """Another system's account (the 12345 hotline): it starts the cases its unit may start and
+        follows those, but holds no task and sees no other case of its unit."""
+        return "platform" in self.roles
+
+    @property
+    def audits(self) -> bool:
+        return self.is_admin or "auditor" in self.roles
+
+    @property
+    def owns_processes(self) -> bool:
+        return self.is_admin or "process_admin" in self.roles
+
+
+SYSTEM = Actor("system", None, ())
+
+KINDS = {"government": "人民政府", "department": "部门"}
+
+
+def actor(session: Session, username: str) -> Actor:
+    """Look a user up; a name that is not a user is refused, never guessed."""
+    row = session.execute(
+        select(User, Organisation.code).outerjoin(Organisation, User.organisation_id == Organisation.id)
+        .where(User.username == username)).first()
+    if row is None:
+        raise NotFound(f"用户 {username} 不存在")
+    user, org_code = row
+    return Actor(user.username, org_code, tuple(user.roles))
+
+
+def actor_or_none(session: Session, username: str) -> Actor | None:
+    try:
+        return actor(session, username)
+    except NotFound:
+        return None
+
+
+def organisation(session: Session, code: str) -> Organisation | None:
+    return session.scalars(select(Organisation).where(Organisation.code == code)).first()
+
+
+def add_organisation(session: Session, code: str, name: str, kind: str, parent: str | None, now: datetime,
+                     actor: str = "admin", function: str | None = None,
+                     number_prefix: str | None = None) -> Organisation:
+    if not code or not code.replace("_", "").isalnum() or len(code) > 64:
+        raise InvalidInput(f"单位代码 {code!r} 只能含字母、数字和下划线 (不超过 64 个字符)")
+    if not name or len(name) > 200:
+        raise InvalidInput("单位名称不能为空，且不超过 200 个字符")
+    if kind not in KINDS:
+        raise InvalidInput(f"单位类型 {kind!r} 无效 (可选: {', '.join(f'{k} {v}' for k, v in KINDS.items())})")
+    if number_prefix is not None and not (number_prefix.isascii() and number_prefix.isalnum()
+                                          and len(number_prefix) <= 16):
+        raise InvalidInput(f"编号前缀 {number_prefix!r} 只能含字母和数字 (不超过 16 个字符)")
+    if number_prefix is not None and kind != "government":
+        raise InvalidInput("编号前缀属于地区，只能设在人民政府上")
+    if organisation(session, code) is not None:
+        raise Conflict(f"单位代码 {code} 已存在")
+    parent_row = None
+    if parent is not None:
+        parent_row = organisation(session, parent)
+        if parent_row is None:
+            raise NotFound(f"上级单位 {parent} 不存在")
+    org = Organisation(code=code, name=name, kind=kind, parent_id=parent_row.id if parent_row else None,
+                       function=function or None, number_prefix=number_prefix or None)
+    session.add(org)
+    session.flush()
+    settings.new_revision(session, settings.DIRECTORY_REVISION, actor, now)
+    return org
+
+
+_codes: dict[str, Mapping[str, str | None]] = {}
+
+
+def codes(session: Session, stored_settings: dict[str, str] | None = None) -> Mapping[str, str | None]:
+    """Every organisation code with its function; reread only when an organisation was added since (any
+    process)."""
+    revision = (stored_settings or settings.values(session)).get(settings.DIRECTORY_REVISION)
+    if revision and revision in _codes:
+        return _codes[revision]
+    found = MappingProxyType(dict(session.execute(select(Organisation.code, Organisation.function)).all()))
+    if revision:
+        _codes.clear()
+        _codes[revision] = found
+    return found
+
+
+MAX_USERNAME, MAX_DISPLAY_NAME = 64, 200  # the columns' lengths
+
+
+def add_user(session: Session, username: str, display_name: str, organisation_code: str | None,
+             roles: list[str], now: datetime, password_hash: str | None = None) -> User:
+    if not username or not username.replace("_", "").replace("-", "").isalnum():
+        raise InvalidInput(f"用户名 {username!r} 只能含字母、数字、下划线和连字符")
+    if len(username) > MAX_USERNAME:  # the column holds 64 (PostgreSQL would refuse the row)
+        raise InvalidInput(f"用户名 {username[:20]}… 过长 ({len(username)} 个字符，不超过 {MAX_USERNAME} 个)")
+    if len(display_name or "") > MAX_DISPLAY_NAME or any(ord(ch) < 0x20 for ch in display_name or ""):
+        raise InvalidInput(f"姓名 {(display_name or '')[:20]!r} 过长或含有控制字符 (不超过 {MAX_DISPLAY_NAME} 个字符)")
+    # Besides the standard roles, a role may name a group that lanes without an organisation use.
+    bad = [r for r in roles if not r or any(ch.isspace() for ch in r)]
+    if bad:
+        raise InvalidInput(f"角色名 {bad!r} 无效 (标准角色: {', '.join(ROLES)}; 也可为泳道组名)")
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        raise Conflict(f"用户 {username} 已存在")
+    org_id = None
+    if organisation_code is not None:
+        org = organisation(session, organisation_code)
+        if org is None:
+            raise NotFound(f"单位 {organisation_code} 不存在")
+        org_id = org.id
+    user = User(username=username, display_name=display_name, organisation_id=org_id, roles=roles,
+                password_hash=password_hash, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def users(session: Session) -> list[dict]:
+    rows = session.execute(
+        select(User, Organisation.code).outerjoin(Organisation, User.organisation_id == Organisation.id)
+        .order_by(User.username))
+    return [{"username": u.username, "display_name": u.display_name, "organisation": code, "roles": u.roles,
+             "disabled": u.disabled_at is not None} for u, code in rows]
+
+
+def user_row(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def end_sessions(session: Session, username: str, now: datetime) -> User:
+    """End every session and every API token of the user at once: sign-out, a new password, disabling and
+    revocation all come here. Sessions carry the epoch they began with; tokens are marked revoked."""
+    user = user_row(session, username)
+    user.session_epoch = User.session_epoch + 1  # in SQL: two processes ending sessions both count
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    session.flush()
+    return user
+
+
+def disable(session: Session, username: str, now: datetime) -> None:
+    """The user can no longer sign in or use a token; their history and tasks stay."""
+    end_sessions(session, username, now).disabled_at = now
+
+
+def enable(session: Session, username: str) -> None:
+    """Sign-in with the password works again; ended sessions and tokens stay ended."""
+    user_row(session, username).disabled_at = None
+
+
+def subtree(session: Session, code: str) -> frozenset[str]:
+    """An organisation and every organisation below it (an auditor's jurisdiction)."""
+    rows = session.execute(select(Organisation.id, Organisation.code, Organisation.parent_id)).all()
+    children: dict[int | None, list[tuple[int, str]]] = {}
+    start = None
+    for org_id, org_code, parent in rows:
+        children.setdefault(parent, []).append((org_id, org_code))
+        if org_code == code:
+            start = org_id
+    if start is None:
+        return frozenset()
+    found, stack = {code}, [start]
+    while stack:
+        for child_id, child_code in children.get(stack.pop(), []):
+            found.add(child_code)
+            stack.append(child_id)
+    return frozenset(found)
+
+
+def organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def names(session: Session) -> dict[str, str]:
+    """Organisation code → name, for pages and exports that show units by name."""
+    return dict(session.execute(select(Organisation.code, Organisation.name).order_by(Organisation.id)).all())
+
+
+# (code, name, kind, parent, function, number prefix): the two places of the source documents, 临汾市 with
+# some of its counties and districts, and 襄垣县 of 长治市, both under 山西省.
+DEMO_ORGANISATIONS = [
+    ("province_gov", "山西省人民政府", "government", None, None, "SX"),
+    ("province_ndrc", "山西省发展和改革委员会", "department", "province_gov", "ndrc", None),
+    ("city_gov", "临汾市人民政府", "government", "province_gov", None, "LF"),
+    ("city_ndrc", "临汾市发展和改革委员会", "department", "city_gov", "ndrc", None),
+    ("city_market_regulation", "临汾市市场监督管理局", "department", "city_gov", "market_regulation", None),
+    ("city_approval_bureau", "临汾市行政审批服务管理局", "department", "city_gov", "approval", None),
+    ("city_housing", "临汾市住房和城乡建设局", "department", "city_gov", "housing", None),
+    ("city_justice", "临汾市司法局", "department", "city_gov", "justice", None),
+    ("yaodu_gov", "临汾市尧都区人民政府", "government", "city_gov", None, "YD"),
+    ("yaodu_ndrc", "临汾市尧都区发展和改革局", "department", "yaodu_gov", "ndrc", None),
+    ("yaodu_market_regulation", "临汾市尧都区市场监督管理局", "department", "yaodu_gov", "market_regulation", None),
+    ("houma_gov", "侯马市人民政府", "government", "city_gov", None, "HM"),
+    ("houma_ndrc", "侯马市发展和改革局", "department", "houma_gov", "ndrc", None),
+    ("hongtong_gov", "洪洞县人民政府", "government", "city_gov", None, "HT"),
+    ("hongtong_ndrc", "洪洞县发展和改革局", "department", "hongtong_gov", "ndrc", None),
+    ("changzhi_gov", "长治市人民政府", "government", "province_gov", None, "CZ"),
+    ("changzhi_ndrc", "长治市发展和改革委员会", "department", "changzhi_gov", "ndrc", None),
+    ("county_gov", "襄垣县人民政府", "government", "changzhi_gov", None, "XY"),
+    ("county_ndrc", "襄垣县发展改革和科学技术局", "department", "county_gov", "ndrc", None),
+    ("county_approval_bureau", "襄垣县行政审批服务管理局", "department", "county_gov", "approval", None),
+    ("county_market_regulation", "襄垣县市场监督管理局", "department", "county_gov", "market_regulation", None),
+    ("county_justice", "襄垣县司法局", "department", "county_gov", "justice", None),
+    ("county_housing", "襄垣县住房和城乡建设管理局", "department", "county_gov", "housing", None),
+    ("county_transport", "襄垣县交通运输局", "department", "county_gov", "transport", None),
+]
+
+
+def load_demo(session: Session, now: datetime, password_hash: str | None = None) -> int:
+    """The demo organisation tree; per organisation a leader named like its code and a handler
+    `<code>_clerk`; and `admin`. Idempotent: a database made from an older tree is brought in line with this
+    one (parents, functions, prefixes)."""
+    created = 0
+    for code, name, kind, parent, function, prefix in DEMO_ORGANISATIONS:
+        org = organisation(session, code)
+        if org is None:
+            add_organisation(session, code, name, kind, parent, now, function=function, number_prefix=prefix)
+            created += 1
+        else:
+            parent_id = None
+            if parent:
+                parent_row = organisation(session, parent)
+                assert parent_row is not None, parent  # the demo tree lists a parent before its children
+                parent_id = parent_row.id
+            if (org.name, org.parent_id, org.function, org.number_prefix) != (name, parent_id, function, prefix):
+                org.name, org.parent_id, org.function, org.number_prefix = name, parent_id, function, prefix
+                settings.new_revision(session, settings.DIRECTORY_REVISION, "admin", now)
+        for username, display, roles in ((code, f"{name}负责人", ["handler", "leader"]),
+                                         (f"{code}_clerk", f"{name}经办人", ["handler"])):
+            if session.scalars(select(User).where(User.username == username)).first() is None:
+                add_user(session, username, display, code, roles, now, password_hash)
+    if session.scalars(select(User).where(User.username == "admin")).first() is None:
+        add_user(session, "admin", "系统管理员", None, ["admin"], now, password_hash)
+    if session.scalars(select(User).where(User.username == "city_auditor")).first() is None:
+        add_user(session, "city_auditor", "临汾市审计员", "city_gov", ["auditor"], now, password_hash)
+    if session.scalars(select(User).where(User.username == "county_auditor")).first() is None:
+        add_user(session, "county_auditor", "襄垣县审计员", "county_gov", ["auditor"], now, password_hash)
+    if session.scalars(select(User).where(User.username == "process_owner")).first() is None:
+        add_user(session, "process_owner", "市发展改革委流程管理员", "city_ndrc", ["process_admin"], now, password_hash)
+    if session.scalars(select(User).where(User.username == "hotline_12345")).first() is None:
+        # The 12345 platform's account: it enters complaints into the county NDRC's ledger through the API.
+        add_user(session, "hotline_12345", "12345热线平台接口", "county_ndrc", ["platform", "complaint"], now)
+    return created
