@@ -14,7 +14,7 @@ from engine import case_data, decisions, definitions, files, forms, messages, pr
 from engine.audit import history
 from engine.bounds import Limits
 from engine.errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
-from engine.handler_context import HandlerContext
+from engine.operator_context import LiveEffects, OperatorContext
 from engine.people import access, assignment, directory
 from engine.people.directory import Actor
 from engine.sandbox import ZhunruScriptEngine, check_data, describe_failure, original_error
@@ -107,7 +107,12 @@ class _Run:
             clean = operator.load(params)
         except ValidationError as exc:
             raise HandlerError(operator_name, name, f"参数无效: {_validation_text(exc)}") from exc
-        ctx = HandlerContext(self, task)
+        effects = LiveEffects(session=self.session, now=self.now, actor=self.actor, case_id=self.instance.id,
+                              workflow=self.workflow, start=self.start_child, send=deliver_message)
+        ctx = OperatorContext(session=self.session, now=self.now, actor=self.actor, case_id=self.instance.id,
+                              case_title=self.instance.title, step=name, data=dict(task.data), effects=effects,
+                              known_organisations=self.known_organisations,
+                              specs=(task.workflow.spec.task_specs, self.workflow.spec.task_specs))
         try:
             with self.session.begin_nested():  # a failed handler leaves none of its writes
                 result = operator.handle(clean, ctx)
@@ -118,7 +123,7 @@ class _Run:
             self.pending_events.append(("service_called", name, {"operator": operator_name,
                                                                  "error": str(failure)}))
             raise failure from exc
-        self.pending_events.extend(ctx.events)
+        self.pending_events.extend(effects.events)
         # What the outside world answered is recorded, so a replay can give the same answer.
         self.pending_events.append(("service_called", name, {"operator": operator_name, "result": result}))
         return result

@@ -3,7 +3,10 @@ case's hash chain and evidence, and every catalogued material, as stored (of one
 prefix of its numbers)."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+from handlers.registers import archive
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -11,8 +14,8 @@ class Params(Schema):
                            metadata={"description": "只核验该编号前缀（本地区）的档案，如 LF；不填则核验全部"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
-    result = ctx.check_archive(params["prefix"])
+def handle(params: dict, ctx: OperatorContext) -> dict:
+    result = archive.security_check(ctx.session, params["prefix"])
     return {**result, "at": ctx.now.isoformat()}
 
 

@@ -1,7 +1,9 @@
 """escalate: report an overdue step to the region's government and the lead that supervises it (L§12(六))."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -12,7 +14,7 @@ class Params(Schema):
     supervisor = fields.String(required=True, metadata={"description": "督办单位代码 (本地区牵头单位)"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     report_id = ctx.escalate(params["step"], params["overdue_unit"], params["reported_to"])
     # People read it: the matter by its title, the step and the units by their names, never codes or ids.
     unit = ctx.unit_name(params["overdue_unit"]) or "有关单位"

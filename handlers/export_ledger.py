@@ -1,7 +1,10 @@
 """export_ledger: the case's ledger lines as an Excel file attached to the case."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+from handlers.registers import ledgers
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -10,8 +13,8 @@ class Params(Schema):
                                 metadata={"description": "另含编号以此开头的事项 (如本次自查的各部门问题)"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
-    return {"file": ctx.export_ledger(params["ledger"], params["item_prefix"])}
+def handle(params: dict, ctx: OperatorContext) -> dict:
+    return {"file": ledgers.export_to_case(ctx, params["ledger"], params["item_prefix"])}
 
 
 OPERATOR = Operator("export_ledger", "导出台账（Excel）", Params, handle)

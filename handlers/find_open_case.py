@@ -1,7 +1,9 @@
 """find_open_case: a running case of the same process about the same subject (a repeat complaint)."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -9,7 +11,7 @@ class Params(Schema):
     subject_key = fields.String(required=True, metadata={"description": "事项主题键"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     return {"instance_id": ctx.open_case_with_subject(params["process_id"], params["subject_key"])}
 
 

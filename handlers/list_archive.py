@@ -1,7 +1,10 @@
 """list_archive: the newest cases of a region's archive as choices for a form (e.g. to pick cases for a notice)."""
 from marshmallow import Schema, fields, validate
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+from handlers.registers import archive
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -11,8 +14,8 @@ class Params(Schema):
                            metadata={"description": "只列出该编号前缀（本地区）的档案，如 XY；不填则列出全部"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
-    return {"options": ctx.archive_choices(params["limit"], params["prefix"])}
+def handle(params: dict, ctx: OperatorContext) -> dict:
+    return {"options": archive.choices(ctx.session, params["limit"], params["prefix"])}
 
 
 OPERATOR = Operator("list_archive", "列出案例档案（供选取）", Params, handle)

@@ -1,7 +1,9 @@
 """list_units: the organisations below one (e.g. every county department), for a multi-instance step."""
 from marshmallow import Schema, ValidationError, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -9,7 +11,7 @@ class Params(Schema):
     kind = fields.String(load_default=None, allow_none=True, metadata={"description": "单位类型 (department…)"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     if not ctx.organisation_exists(params["under"]):
         raise ValidationError(f"单位 {params['under']} 不存在", "under")
     return {"units": ctx.units(params["under"], params["kind"])}

@@ -3,7 +3,9 @@ import re
 
 from marshmallow import Schema, ValidationError, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -20,7 +22,7 @@ def tidy(text: str) -> str:
     return _DOUBLED.sub(r"\1", text.strip())
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     if not ctx.organisation_exists(params["organisation"]):
         raise ValidationError(f"单位 {params['organisation']} 不存在", "organisation")
     ctx.notify(params["organisation"], tidy(params["title"]), tidy(params["body"]))

@@ -2,8 +2,10 @@
 e.g. L§12(四): an extension decided is told to the competent unit, the responsible unit and the lead NDRC)."""
 from marshmallow import Schema, ValidationError, fields
 
+from engine.operator_context import OperatorContext
+
 from .notify_unit import tidy
-from .registry import HandlerContext, Operator
+from .registry import Operator
 
 
 class Params(Schema):
@@ -13,7 +15,7 @@ class Params(Schema):
     body = fields.String(load_default="", metadata={"description": "正文"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     codes = list(dict.fromkeys(code for code in params["organisations"] if code))
     unknown = [code for code in codes if not ctx.organisation_exists(code)]
     if unknown:

@@ -2,8 +2,11 @@
 product by every unit of the region (L§12(六) 按要求在全市范围内通报)."""
 from marshmallow import Schema, ValidationError, fields
 
+from engine.operator_context import OperatorContext
+from handlers.registers import circulars
+
 from .notify_unit import tidy
-from .registry import HandlerContext, Operator
+from .registry import Operator
 
 
 class Params(Schema):
@@ -13,11 +16,13 @@ class Params(Schema):
     body = fields.String(required=True, metadata={"description": "通报正文"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     for key in ("region", "issuer"):
         if not ctx.organisation_exists(params[key]):
             raise ValidationError(f"单位 {params[key]} 不存在", key)
-    return ctx.publish_circular(params["region"], params["issuer"], tidy(params["title"]), params["body"].strip())
+    circular = circulars.issue(ctx.session, ctx.case_id, params["region"], params["issuer"], tidy(params["title"]),
+                               params["body"].strip(), ctx.actor, ctx.now)
+    return {"circular_id": circular.id, "issue": circulars.issue_text(circular)}
 
 
 OPERATOR = Operator("publish_circular", "发布本地区通报（站内，本地区各单位可阅）", Params, handle)

@@ -1,7 +1,10 @@
 """publish_notice: publish a typical-case notice (第N期) on the public page, with portal and WeChat text."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+from handlers.registers import notices
+
+from .registry import Operator
 
 
 class Case(Schema):
@@ -19,8 +22,10 @@ class Params(Schema):
                            metadata={"description": "发布单位的名称（写入通报全文，如 襄垣县发展改革和科学技术局）"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
-    return ctx.publish_notice(params["title"], params["cases"], params["issuer"])
+def handle(params: dict, ctx: OperatorContext) -> dict:
+    notice = notices.publish(ctx.session, ctx.case_id, params["title"], params["cases"], ctx.actor, ctx.now,
+                             params["issuer"])
+    return {"notice_id": notice.id, "issue": notices.issue_text(notice)}
 
 
 OPERATOR = Operator("publish_notice", "发布典型案例通报（门户网站、微信公众号）", Params, handle)

@@ -3,8 +3,10 @@ shirking is recorded as a delay report to `reported_to` (the lead NDRC for its �
 to), in the case's history, and that unit is told by name what is late and whose it is."""
 from marshmallow import Schema, ValidationError, fields
 
+from engine.operator_context import OperatorContext
+
 from .notify_unit import tidy
-from .registry import HandlerContext, Operator
+from .registry import Operator
 
 
 class Params(Schema):
@@ -15,7 +17,7 @@ class Params(Schema):
     body = fields.String(load_default="", metadata={"description": "通知正文"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     for key in ("unit", "reported_to"):
         if params[key] and not ctx.organisation_exists(params[key]):
             raise ValidationError(f"单位 {params[key]} 不存在", key)

@@ -1,9 +1,11 @@
 """record_ledger: add or update one line of a ledger (complaint ledger, problem/rectification ledger)."""
-from datetime import datetime
-
 from marshmallow import Schema, ValidationError, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+from handlers.registers import ledgers
+
+from .params import Instant
+from .registry import Operator
 
 
 class Params(Schema):
@@ -16,26 +18,18 @@ class Params(Schema):
     title = fields.String(load_default=None, allow_none=True, metadata={"description": "事项"})
     organisation = fields.String(load_default=None, allow_none=True, metadata={"description": "责任单位代码"})
     person = fields.String(load_default=None, allow_none=True, metadata={"description": "责任人"})
-    deadline = fields.String(load_default=None, allow_none=True, metadata={"description": "期限 (ISO 时间)"})
+    deadline = Instant(load_default=None, allow_none=True, metadata={"description": "期限 (ISO 时间)"})
     detail = fields.Dict(load_default=None, allow_none=True, metadata={"description": "其他信息"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     if params["organisation"] and not ctx.organisation_exists(params["organisation"]):
         raise ValidationError(f"单位 {params['organisation']} 不存在", "organisation")
-    deadline = params.pop("deadline")
-    if deadline:
-        try:
-            params["deadline"] = datetime.fromisoformat(deadline)
-        except ValueError as exc:
-            raise ValidationError(f"期限 {deadline!r} 不是有效时间", "deadline") from exc
-        if params["deadline"].tzinfo is None:
-            raise ValidationError(f"期限 {deadline!r} 缺少时区", "deadline")
     ledger, key = params.pop("ledger"), params.pop("item_key")
     if params["status"] is None:  # an update that leaves the status as it is (a new item opens)
         params.pop("status")
-    row_id = ctx.record_ledger(ledger, key, **params)
+    row_id = ledgers.keep(ctx, ledger, key, **params)
     return {"ledger": ledger, "item_key": key, "status": params.get("status"), "row": row_id}
 
 
-OPERATOR = Operator("record_ledger", "登记或更新台账事项", Params, handle)
+OPERATOR = Operator("record_ledger", "登记或更新台账事项", Params, handle, replayed=True)

@@ -5,7 +5,9 @@ region's government, its lead (e.g. its NDRC), the region above and its lead, th
 region issues, and the units a matter can be passed to (as form options)."""
 from marshmallow import Schema, ValidationError, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -16,7 +18,7 @@ class Params(Schema):
                        metadata={"description": "另需写出名称的单位代码（如报送单位）"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     if not ctx.organisation_exists(params["of"]):
         raise ValidationError(f"单位 {params['of']} 不存在", "of")
     found = ctx.region(params["of"], params["lead_function"], tuple(c for c in params["also"] if c))

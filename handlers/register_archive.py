@@ -1,7 +1,11 @@
 """register_archive: enter a case's materials in the archive catalogue under its number (L§13)."""
 from marshmallow import Schema, fields, validate
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+from handlers.registers import archive
+
+from .params import Day
+from .registry import Operator
 from .vocabulary import CASE_CATEGORIES, CASE_IMPORTANCE
 
 
@@ -13,14 +17,14 @@ class Params(Schema):
                              metadata={"description": "类别代码", "vocabulary": "case_category"})
     importance = fields.String(load_default="general", validate=validate.OneOf(CASE_IMPORTANCE),
                                metadata={"description": "重要程度", "vocabulary": "case_importance"})
-    case_date = fields.String(load_default=None, allow_none=True, metadata={"description": "案例时间"})
+    case_date = Day(load_default=None, allow_none=True, metadata={"description": "案例时间"})
     source_unit = fields.String(load_default=None, allow_none=True, metadata={"description": "报送单位"})
     source_instance = fields.String(load_default=None, allow_none=True, metadata={"description": "来源办件"})
     files = fields.List(fields.String(), load_default=list, metadata={"description": "案例材料文件"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
-    number = ctx.register_archive(params["archive_no"], params)
+def handle(params: dict, ctx: OperatorContext) -> dict:
+    number = archive.register(ctx.session, ctx.case_id, params["archive_no"], params, ctx.actor, ctx.now).archive_no
     return {"archive_no": number, "registered_at": ctx.now.isoformat()}
 
 

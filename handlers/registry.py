@@ -3,66 +3,14 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema
+from sqlalchemy.orm import Session
 
-
-class HandlerContext(Protocol):
-    """What a handler may use: the clock, the case, and the engine's outbox services."""
-
-    now: datetime
-    instance_id: str
-    task_name: str
-    data: dict[str, Any]
-    case_title: str
-
-    def unit_name(self, code: str | None) -> str | None: ...
-
-    def step_title(self, step: str) -> str: ...
-
-    def notify(self, organisation: str, title: str, body: str) -> None: ...
-
-    def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int: ...
-
-    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None,
-                        variable: str | None = None) -> dict: ...
-
-    def unit_choices(self, of: str) -> list[dict[str, str]]: ...
-
-    def publish_circular(self, region: str, issuer: str, title: str, body: str) -> dict[str, Any]: ...
-
-    def organisation_exists(self, code: str) -> bool: ...
-
-    def units(self, under: str, kind: str | None = None) -> list[str]: ...
-
-    def region(self, of: str, lead_function: str, also: tuple[str, ...] = ()) -> dict[str, Any]: ...
-
-    def record_ledger(self, ledger: str, item_key: str, **values: Any) -> int: ...
-
-    def allocate_number(self, prefix: str) -> str: ...
-
-    def register_archive(self, archive_no: str, values: dict[str, Any]) -> str: ...
-
-    def mark_archive_reviewed(self, archive_no: str) -> None: ...
-
-    def check_archive(self, prefix: str | None = None) -> dict[str, Any]: ...
-
-    def archive_choices(self, limit: int, prefix: str | None = None) -> list[dict[str, str]]: ...
-
-    def publish_notice(self, title: str, cases: list[dict[str, Any]], issuer: str | None = None) -> dict[str, Any]: ...
-
-    def share_credit(self, kind: str, subject: str, payload: dict[str, Any]) -> int: ...
-
-    def export_ledger(self, ledger: str, item_prefix: str | None) -> str: ...
-
-    def start_process(self, process_id: str, data: dict[str, Any]) -> str: ...
-
-    def open_case_with_subject(self, process_id: str, subject_key: str) -> str | None: ...
-
-    def deliver(self, instance_id: str, name: str, payload: dict[str, Any]) -> str | None: ...
+if TYPE_CHECKING:  # the engine imports this registry while it loads; the context needs the engine loaded
+    from engine.operator_context import OperatorContext, RegisterWrite
 
 
 @dataclass(frozen=True)
@@ -70,7 +18,10 @@ class Operator:
     name: str
     description: str
     params: type[Schema]
-    handle: Callable[[dict[str, Any], HandlerContext], dict[str, Any]]
+    handle: Callable[[dict[str, Any], "OperatorContext"], dict[str, Any]]
+    # Run again when a case is replayed, for what it does to the case itself (an extension moves a deadline)
+    # or to a register that checks the replay (the ledgers); the others' recorded answers stand for them.
+    replayed: bool = False
 
     def load(self, params: dict[str, Any]) -> dict[str, Any]:
         """The parameters checked and converted by the operator's schema (marshmallow ValidationError if not)."""
@@ -113,6 +64,13 @@ def vocabularies() -> dict[str, dict[str, str]]:
     from .vocabulary import VOCABULARIES
 
     return VOCABULARIES
+
+
+def replay_checks() -> list[Callable[[Session, str, list["RegisterWrite"]], str | None]]:
+    """The registers' checks of what a replay wrote against what they keep; each answers what differs."""
+    from .registers import ledger_check
+
+    return [ledger_check.check]
 
 
 def get(name: str) -> Operator | None:

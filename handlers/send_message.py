@@ -1,7 +1,9 @@
 """send_message: deliver a message to another running matter (a repeat complaint to the one it is merged into)."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -10,7 +12,7 @@ class Params(Schema):
     payload = fields.Dict(load_default=dict, metadata={"description": "消息内容"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     refused = ctx.deliver(params["instance_id"], params["message"], params["payload"])
     # A matter that does not wait for the message (one running an older version of its process) is said so:
     # the sending diagram decides what to do instead.

@@ -1,7 +1,10 @@
 """share_credit_record: put a record in the outbox to the credit-information sharing platform (L§14)."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+from handlers.registers import credit
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -10,8 +13,8 @@ class Params(Schema):
     payload = fields.Dict(load_default=dict, metadata={"description": "内容"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
-    record_id = ctx.share_credit(params["kind"], params["subject"], params["payload"])
+def handle(params: dict, ctx: OperatorContext) -> dict:
+    record_id = credit.share(ctx.session, ctx.case_id, params["kind"], params["subject"], params["payload"], ctx.now).id
     return {"credit_record": record_id}
 
 

@@ -2,7 +2,9 @@
 a self-inspection). The new case's data name this one as `source_instance`."""
 from marshmallow import Schema, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
@@ -10,8 +12,8 @@ class Params(Schema):
     data = fields.Dict(load_default=dict, metadata={"description": "启动数据"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
-    return {"instance_id": ctx.start_process(params["process_id"], params["data"])}
+def handle(params: dict, ctx: OperatorContext) -> dict:
+    return {"instance_id": ctx.start_case(params["process_id"], params["data"])}
 
 
 OPERATOR = Operator("start_process", "发起另一流程", Params, handle)

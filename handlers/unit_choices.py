@@ -2,14 +2,16 @@
 designates the responsible unit among its own: itself, or a department of the county it governs)."""
 from marshmallow import Schema, ValidationError, fields
 
-from .registry import HandlerContext, Operator
+from engine.operator_context import OperatorContext
+
+from .registry import Operator
 
 
 class Params(Schema):
     of = fields.String(required=True, metadata={"description": "单位代码 (如主管单位)"})
 
 
-def handle(params: dict, ctx: HandlerContext) -> dict:
+def handle(params: dict, ctx: OperatorContext) -> dict:
     if not ctx.organisation_exists(params["of"]):
         raise ValidationError(f"单位 {params['of']} 不存在", "of")
     options = ctx.unit_choices(params["of"]) or []

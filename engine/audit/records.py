@@ -1,12 +1,9 @@
 """What users rely on besides the history, checked against the re-execution: the task and timer rows
 (who holds a step, when it falls due, which deadline will fire), the case's parties (who may see it), its
-title and the ledger rows its handlers wrote.
+and title. The registers check what the replay wrote to them themselves (handlers.registry.replay_checks).
 
 Each is derived as the engine derives it: the rows from the stored workflow state (itself compared with
-the replay's), the parties and the title from the replay's state after each command, the ledger rows by
-applying the recorded service calls' writes again."""
-import copy
-import json
+the replay's), the parties and the title from the replay's state after each command."""
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -21,10 +18,8 @@ from engine.definitions import LoadedDefinition
 from engine.people import access, assignment, directory
 from engine.store.models import Event, HumanTask, Instance, InstanceParty, Timer
 from engine.timing.clock import local_iso
-from handlers.registers.models import LedgerItem
 
 PARTY_TEXT = {access.ORGANISATION: "单位", access.GROUP: "岗位", access.USER: "用户"}
-_CLOSED = ("closed", "merged", "returned")
 
 
 def _when(value: datetime | None) -> str:
@@ -162,66 +157,6 @@ def check_rows(session: Session, instance: Instance, definition: LoadedDefinitio
     if mine[1] != theirs[1]:
         return failure("保存的状态中的定时器或到期时间与重放结果不同")
     return None
-
-
-class LedgerWrites:
-    """The ledger rows a case's handlers write, kept as `ledgers.record` keeps them, from the replay."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
-
-    def record(self, ledger: str, item_key: str, now: datetime, **values: Any) -> int:
-        # As the database keeps what was written then: the workflow may change these objects afterwards.
-        values = copy.deepcopy(values)
-        row = self.rows.get(item_key)
-        if row is None:
-            row = self.rows[item_key] = {
-                "ledger": ledger, "source": values.pop("source", "") or "",
-                "title": values.pop("title", "") or item_key, "status": values.pop("status", "open"),
-                "organisation": None, "person": None, "deadline": None, "opened_at": now, "closed_at": None,
-                "detail": {}}
-        detail = values.pop("detail", None)
-        if detail:
-            row["detail"] = {**row["detail"], **detail}
-        row.update({k: v for k, v in values.items() if v is not None})
-        if row["status"] in _CLOSED and row["closed_at"] is None:
-            row["closed_at"] = now
-        elif row["status"] not in _CLOSED:
-            row["closed_at"] = None
-        return 0
-
-
-_LEDGER_TEXT = {"ledger": "台账", "source": "来源", "title": "事项", "status": "状态", "organisation": "责任单位",
-                "person": "责任人", "deadline": "期限", "opened_at": "登记时间", "closed_at": "办结时间",
-                "detail": "其他信息"}
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, datetime) or isinstance(b, datetime):
-        return a == b
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
-
-
-def check_ledger(session: Session, instance: Instance, writes: LedgerWrites, last: int) -> Failure | None:
-    stored = {row.item_key: row for row in session.scalars(select(LedgerItem)
-                                                           .where(LedgerItem.instance_id == instance.id))}
-    for key, wanted in writes.rows.items():
-        row = stored.get(key)
-        if row is None:
-            return Failure(instance.id, last, f"台账事项 {key} 被删除")
-        for column, value in wanted.items():
-            if not _same(getattr(row, column), value):
-                return Failure(instance.id, last, f"台账事项 {key} 的{_LEDGER_TEXT[column]}被改为 "
-                                                  f"{_shown(getattr(row, column))}，记录为 {_shown(value)}")
-    for key in sorted(stored.keys() - writes.rows.keys()):
-        return Failure(instance.id, last, f"台账事项 {key} 不是本案记录的服务调用写入的（被添加）")
-    return None
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, datetime):
-        return local_iso(value)
-    return "无" if value is None else json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
 
 
 def command_ends(events: list[Event]) -> Iterable[tuple[Event, bool]]:

@@ -10,7 +10,7 @@ import json
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -22,7 +22,7 @@ from engine import decisions, definitions, messages, projections, runtime
 from engine.audit import checkpoints, records
 from engine.audit.integrity import Failure, check_chain, check_evidence, events_of
 from engine.errors import HandlerError, ZhunruError
-from engine.handler_context import HandlerContext
+from engine.operator_context import AnyOrganisation, OperatorContext, RegisterWrite, ReplayEffects
 from engine.people import directory
 from engine.sandbox import ZhunruScriptEngine
 from engine.store import serialization
@@ -35,41 +35,6 @@ from handlers import registry
 
 class Divergence(Exception):
     """The replay went elsewhere than the record."""
-
-
-class _ReplayContext:
-    """A handler's view during replay: it may change the workflow (an extension), nothing outside."""
-
-    def __init__(self, workflow: BpmnWorkflow, task: Any, now: datetime, ledger: records.LedgerWrites):
-        self.now, self.instance_id, self.task_name = now, "", task.task_spec.bpmn_id
-        self.data = dict(task.data)
-        self._workflow = workflow
-        self._ledger = ledger
-
-    def organisation_exists(self, code: str) -> bool:
-        return True
-
-    def notify(self, organisation: str, title: str, body: str) -> None:
-        return None
-
-    def escalate(self, step: str, overdue_unit: str | None, reported_to: str) -> int:
-        return 0
-
-    def extend_deadline(self, task_name: str, new_due: datetime, approved_by: str | None,
-                        variable: str | None = None) -> dict:
-        projections.move_deadline(self._workflow, task_name, new_due, variable)
-        return {}
-
-    def record_ledger(self, ledger: str, item_key: str, **values: Any) -> int:
-        return self._ledger.record(ledger, item_key, self.now, **values)  # compared with the stored rows
-
-    def check_archive(self) -> dict[str, Any]:
-        return {}  # what the check found then is the recorded answer
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        # Records kept outside the case (ledgers, archive, notices, outbox, other cases) are not replayed;
-        # the recorded answer stands for them.
-        return lambda *args, **kwargs: None
 
 
 class _Replay:
@@ -89,7 +54,8 @@ class _Replay:
         self.script_engine = ZhunruScriptEngine(self._call_service)
         self.cancelled = False
         self.timer_path: list[str] = []
-        self.ledger = records.LedgerWrites()
+        self.actor = "system"  # who did the event being replayed
+        self.register_writes: list[RegisterWrite] = []  # checked by the registers afterwards
 
     def _call_service(self, task: Any, operator_name: str, params: dict[str, Any]) -> Any:
         name = task.task_spec.bpmn_id
@@ -101,12 +67,16 @@ class _Replay:
         if "error" in answer:
             raise HandlerError(operator_name, name, answer["error"].split("失败: ", 1)[-1])
         operator = registry.get(operator_name)
-        if operator is not None:  # let it change the workflow as it did (an extension); its answer is the record's
-            # A handler that reads what the replay does not keep (the organisation tree, other cases) fails here;
-            # the recorded answer stands for it, and what it should have changed is compared afterwards.
+        if operator is not None and operator.replayed:
+            # Its effect on the case is done again (an extension moves a deadline) and its register writes are
+            # noted for the register's check; what it answered is the record's answer, whatever it answers now.
             assert self.now is not None  # set before each event is applied
-            # _ReplayContext stands in for the handler context (names it does not define answer as no-ops).
-            context = cast(HandlerContext, _ReplayContext(self.running, task, self.now, self.ledger))
+            context = OperatorContext(
+                session=self.session, now=self.now, actor=self.actor, case_id=self.instance.id,
+                case_title=self.instance.title, step=name, data=dict(task.data),
+                effects=ReplayEffects(workflow=self.running), known_organisations=AnyOrganisation(),
+                specs=(task.workflow.spec.task_specs, self.running.spec.task_specs),
+                replay_writes=self.register_writes)
             with contextlib.suppress(Exception):
                 operator.handle(operator.load(params), context)
         return answer.get("result")
@@ -153,6 +123,7 @@ class _Replay:
     def apply(self, event: Event) -> list[str] | None:
         """Re-run one recorded input; returns the path it took (None for events that only record)."""
         kind, data = event.kind, event.data
+        self.actor = event.actor
         if kind == "instance_started":
             workflow = self.workflow = self.definition.specs.new_workflow()
             workflow.script_engine = self.script_engine
@@ -270,7 +241,15 @@ def check_replay(session: Session, instance: Instance, events: list[Event]) -> F
                                      directory.codes(session))
             or records.check_parties(session, instance, observer, last)
             or records.check_title(instance, observer, last)
-            or records.check_ledger(session, instance, replay.ledger, last))
+            or _registers_failure(session, instance, replay.register_writes, last))
+
+
+def _registers_failure(session: Session, instance: Instance, writes: list[RegisterWrite], last: int) -> Failure | None:
+    for check in registry.replay_checks():
+        found = check(session, instance.id, writes)
+        if found:
+            return Failure(instance.id, last, found)
+    return None
 
 
 def verify_instance(session: Session, instance: Instance) -> Failure | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from engine.audit import integrity
 from engine.errors import InvalidInput
 from engine.store.models import Instance, StoredFile
-from engine.timing.clock import local_iso
+from engine.timing.clock import SHANGHAI, local_iso
 from handlers import vocabulary
 from handlers.registers import counters
 from handlers.registers.models import ArchiveEntry
@@ -45,10 +45,7 @@ def register(session: Session, instance_id: str, archive_no: str, values: dict[s
     importance = values.get("importance") or "general"
     if importance not in IMPORTANCE:
         raise InvalidInput(f"重要程度 {importance!r} 无效 (可选: {', '.join(IMPORTANCE)})")
-    try:
-        case_date = date.fromisoformat(str(values.get("case_date") or now.date().isoformat())[:10])
-    except ValueError as exc:
-        raise InvalidInput(f"案例时间 {values.get('case_date')!r} 不是有效日期") from exc
+    case_date = values.get("case_date") or now.astimezone(SHANGHAI).date()
     entry = ArchiveEntry(archive_no=archive_no, year=int(archive_no.rsplit("-", 2)[1]), category=category,
                          importance=importance, title=str(values.get("title") or "")[:300],
                          summary=str(values.get("summary") or ""), source_unit=values.get("source_unit"),

@@ -1,5 +1,6 @@
 """The ledgers staff keep today (工作台账): complaints and problems to rectify, one row per item, kept
 in step with the cases by their handlers, listed with filters and exported to Excel in the same layout."""
+import copy
 import io
 from datetime import datetime
 from typing import Any
@@ -7,12 +8,16 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from engine import files
 from engine.errors import InvalidInput
+from engine.operator_context import OperatorContext, RegisterWrite
+from engine.people import directory
 from engine.spreadsheet import append_row, titled_sheet
 from engine.store.models import Instance
 from engine.timing.clock import deadline_text, local_iso
 from handlers.registers.models import LedgerItem
 
+CLOSED = ("closed", "merged", "returned")  # statuses that stamp the closing time
 LEDGERS = {"complaint": "投诉举报工作台账", "rectification": "问题整改台账", "clue": "线索台账"}
 STATUS_TEXT = {
     "open": "办理中", "returned": "已退单", "handled": "已答复", "reopened": "不满意重办",
@@ -36,6 +41,26 @@ def _known(ledger: str) -> str:
     return ledger
 
 
+def keep(ctx: OperatorContext, ledger: str, item_key: str, **values: Any) -> int:
+    """An operator's write: to the ledger in a command, noted for `ledger_check` in a replay."""
+    if ctx.replay_writes is not None:
+        # As the database keeps what was written then: the workflow may change these objects afterwards.
+        ctx.replay_writes.append(RegisterWrite(register="ledger", key=item_key,
+                                               values=copy.deepcopy({**values, "ledger": ledger, "at": ctx.now})))
+        return 0
+    return record(ctx.session, ctx.case_id, ledger, item_key, ctx.now, **values).id
+
+
+def export_to_case(ctx: OperatorContext, ledger: str, item_prefix: str | None) -> str:
+    """The ledger's rows of this case (or whose item key starts with the prefix) as an .xlsx file linked to
+    the case; returns the file id."""
+    rows = items(ctx.session, ledger, case=ctx.case_id, key_prefix=item_prefix)
+    content = workbook(ledger, rows, directory.names(ctx.session), ctx.now)
+    stored = files.store(ctx.session, f"{LEDGERS[ledger]}-{ctx.now:%Y%m%d}.xlsx", content, ctx.actor, ctx.now)
+    files.link(ctx.session, [stored.id], ctx.case_id, ctx.step, ctx.now)
+    return stored.id
+
+
 def record(session: Session, instance_id: str, ledger: str, item_key: str, now: datetime,
            **values: Any) -> LedgerItem:
     """Add the item, or bring it up to date; a status of 'closed' stamps the closing time once."""
@@ -52,9 +77,9 @@ def record(session: Session, instance_id: str, ledger: str, item_key: str, now: 
     for key, value in values.items():
         if value is not None:
             setattr(row, key, value)
-    if row.status in ("closed", "merged", "returned") and row.closed_at is None:
+    if row.status in CLOSED and row.closed_at is None:
         row.closed_at = now
-    elif row.status not in ("closed", "merged", "returned"):
+    elif row.status not in CLOSED:
         row.closed_at = None
     session.flush()
     return row

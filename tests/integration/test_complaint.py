@@ -238,10 +238,10 @@ def test_a_merged_repeat_complaints_complainant_is_answered_too(sessions):
 
 
 def test_a_repeat_the_open_complaint_cannot_take_is_handled_as_a_new_one(sessions, monkeypatch):
-    from engine.handler_context import HandlerContext
+    from engine.operator_context import LiveEffects
 
     first = complaint(sessions)
-    monkeypatch.setattr(HandlerContext, "deliver", lambda self, *args: "办件当前不在等待消息 complaint_merged")
+    monkeypatch.setattr(LiveEffects, "deliver", lambda self, *args: "办件当前不在等待消息 complaint_merged")
     second = complaint(sessions, "2026-03-03 09:00", dict(INTAKE, complainant="赵先生"))
     assert holders(second) == [("dispatch", "county_ndrc")]
     assert second.view()["data"]["merge_result"]["delivered"] is False
