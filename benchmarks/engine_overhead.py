@@ -22,6 +22,7 @@ from engine.store.db import make_engine, make_sessionmaker
 from engine.store.models import HumanTask
 from engine.timing import holidays
 from engine.timing.clock import SHANGHAI, running_at
+from handlers import demo_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 2, 13, 9, 30, tzinfo=SHANGHAI)
@@ -121,7 +122,7 @@ class _Engine:
         self.sessions = make_sessionmaker(self.db)
         with self.sessions() as s, s.begin():
             holidays.seed(s, "admin", START)
-            directory.load_demo(s, START)
+            demo_directory.load_demo(s, START)
             definitions.deploy(s, definitions.project_files(ROOT), "admin", START)
             self.actors = {u: directory.actor(s, u) for u in ("city_ndrc", "yaodu_gov", "yaodu_market_regulation")}
 

@@ -16,10 +16,11 @@ from engine.store import schema
 from engine.store.db import make_engine, make_sessionmaker
 from engine.store.models import HumanTask, Instance, Timer
 from engine.timing import holidays, timers
+from handlers import demo_directory
 
 from .engine_overhead import ROOT, START, STEPS
 
-UNITS = [code for code, *_ in directory.DEMO_ORGANISATIONS]
+UNITS = [code for code, *_ in demo_directory.DEMO_ORGANISATIONS]
 
 
 SCRATCH_DATABASE = "zhunru_bench"
@@ -43,7 +44,7 @@ def database(tmp: str, postgres: str | None = None):
     sessions = make_sessionmaker(db)
     with sessions() as s, s.begin():
         holidays.seed(s, "admin", START)
-        directory.load_demo(s, START)
+        demo_directory.load_demo(s, START)
         definitions.deploy(s, definitions.project_files(ROOT), "admin", START)
         definition_id = versions.latest_definition(s, "clue_0137").id
     return db, sessions, definition_id

@@ -161,8 +161,8 @@ def _start_timer_problem(task_spec: Any, limits: Limits) -> str | None:
     if any(not isinstance(t.event_definition, MessageEventDefinition) for t in others):
         return "有开始定时器的流程，其他开始事件须为消息开始事件 (由人或平台发起)"
     expression = definition.expression.strip()
-    if expression in settings.KNOWN:
-        return None if settings.KNOWN[expression].clean is cycles.clean else f"设置 {expression} 不是启动周期"
+    if expression in settings.known():
+        return None if settings.known()[expression].clean is cycles.clean else f"设置 {expression} 不是启动周期"
     try:
         # In a child process: a web request deploying it must never wait on it beyond the limits.
         value = evaluate_isolated(expression, limits)

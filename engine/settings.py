@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from engine.errors import InvalidInput
 from engine.store import direct
 from engine.store.models import Organisation, Setting
-from engine.timing import cycles
+from handlers import registry
 
 
 def _clock_time(value: str) -> str:
@@ -23,7 +24,7 @@ def _clock_time(value: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
-def _days(value: str) -> str:
+def days(value: str) -> str:
     if not value.strip().isdigit() or not 1 <= int(value) <= 365:
         raise InvalidInput(f"'{value}' 不是有效的天数，应为 1 到 365 之间的整数")
     return str(int(value))
@@ -50,7 +51,7 @@ def _count(most: int) -> Callable[[str], str]:
     return clean
 
 
-def _codes(value: str) -> str:
+def codes(value: str) -> str:
     """Organisation codes separated by commas or spaces, each once (whether they exist `change` checks)."""
     codes = list(dict.fromkeys(c for c in re.split(r"[\s,，、]+", value.strip()) if c))
     if not codes or not all(re.fullmatch(r"[A-Za-z0-9_]{1,64}", c) for c in codes):
@@ -58,11 +59,11 @@ def _codes(value: str) -> str:
     return ",".join(codes)
 
 
-def _code_list(value: str) -> list[str]:
+def code_list(value: str) -> list[str]:
     return value.split(",")
 
 
-def _day_unit(value: str) -> str:
+def day_unit(value: str) -> str:
     word = value.strip().lower()
     if word in ("calendar", "自然日", "日"):
         return "calendar"
@@ -94,53 +95,9 @@ class Known:
     value: Callable[[str], Any] = int  # how the diagram reads it: days by default, or a list of codes
 
 
-KNOWN: dict[str, Known] = {
+_ENGINE: dict[str, Known] = {
     # DOMAIN: Civil Code art. 203 — 24:00, or close of business where the office has business hours.
     "close_of_business": Known("24:00", "期限届满当日的截止时刻 (下班时间)", _clock_time),
-    # DOMAIN, 12345 conventions: dispatch in 1 working day, return a misrouted order within 2, handle in 5,
-    # a complex one in 15 by an approved extension.
-    "complaint_dispatch_days": Known("1", "投诉派单时限 (工作日)", _days, "complaint"),
-    "complaint_return_days": Known("2", "投诉退单时限 (工作日)", _days, "complaint"),
-    "complaint_handle_days": Known("5", "投诉办理时限 (工作日)", _days, "complaint"),
-    "complaint_complex_days": Known("15", "复杂投诉经批准延期后的办理时限 (工作日)", _days, "complaint"),
-    "complaint_report_days": Known("5", "承办部门向牵头发展改革部门报送正式书面报告的时限 (工作日)", _days,
-                                   "complaint"),
-    # X-A7 §6 "组织协调涉及的有关部门研究处理": a co-department's opinion reaches the handling department first.
-    "complaint_assist_days": Known("3", "协办部门向承办部门提出协办意见的时限 (工作日，自签收起)", _days,
-                                   "complaint"),
-    # X-A7 §6 "按规定将处理结果及时反馈投诉举报方", then the return visit and the NDRC's reviews.
-    "complaint_reply_days": Known("2", "核查处理后答复每位投诉举报人的时限 (工作日)", _days, "complaint"),
-    "complaint_revisit_days": Known("3", "答复后回访投诉举报人 (好差评) 的时限 (工作日)", _days, "complaint"),
-    "complaint_review_days": Known("2", "牵头发展改革部门审核延期申请与书面报告的时限 (工作日)", _days,
-                                   "complaint"),
-    # L§12(四): 责任单位原则上应在七日内完成整改 — "七日", not 工作日: calendar days unless set otherwise.
-    "clue_rectify_days": Known("7", "“0137”线索整改时限 (天，自落实责任单位起)", _days, "clue_0137"),
-    "clue_rectify_day_unit": Known("calendar", "“0137”整改时限按自然日 (calendar) 还是工作日 (working) 计",
-                                   _day_unit, "clue_0137", str),
-    # L§12(六) sets no time for the NDRC's 督办 of a lapse; a local rule, as 12345's 催办 the day after expiry.
-    "clue_supervise_days": Known("2", "“0137”逾期或推诿敷衍的督办时限：发展改革部门决定催办或报告政府 (工作日)",
-                                 _days, "clue_0137"),
-    # L§13(五): the archive is reviewed periodically; every case's materials at this interval.
-    "archive_review_days": Known("180", "案例档案定期审核间隔 (自然日)", _days, "case_registry"),
-    "self_inspection_report_days": Known("20", "自查自纠书面报告时限 (工作日)", _days, "self_inspection"),
-    "notice_verify_days": Known("5", "典型案例通报：行业部门核实与司法部门合法性意见时限 (工作日)", _days,
-                                "case_notice"),
-    # X-A9, MECHANISMS §3: self-inspection campaigns are periodic (e.g. quarterly); the timer start reads this.
-    "self_inspection_cycle": Known("R/2026-01-05T09:00/P3M", "定期自查自纠的启动周期 (ISO 8601 重复区间，"
-                                   "如 R/2026-01-05T09:00/P3M 为自该时刻起每三个月；填 停用 则只手动发起)",
-                                   cycles.clean),
-    # L§13(六): the case-material office checks the archive's security periodically.
-    "archive_security_cycle": Known("R/2026-01-05T09:00/P3M", "案例资料定期安全检查的启动周期 (ISO 8601 "
-                                    "重复区间；填 停用 则只手动发起)", cycles.clean),
-    "archive_security_days": Known("10", "案例资料安全检查的完成时限 (工作日)", _days, "archive_security_check"),
-    # A case the system starts on a cycle has no starter to take its lead from: these settings name the regions
-    # (any of their organisations, e.g. their NDRC) that run one, each its own case led by the region's NDRC.
-    "self_inspection_leads": Known("county_ndrc", "定期自查自纠由哪些地区开展 (单位代码，逗号分隔，如 "
-                                   "county_ndrc,city_ndrc；每个地区各开展一次，由该地区发展改革部门牵头)",
-                                   _codes, "self_inspection", _code_list),
-    "archive_security_leads": Known("city_ndrc", "定期案例资料安全检查由哪些地区开展 (单位代码，逗号分隔；"
-                                    "每个地区各检查本地区登记的案例档案，由该地区发展改革部门负责)",
-                                    _codes, "archive_security_check", _code_list),
     # Diagram code runs in the command's process: a runaway script must end, with an error naming its element.
     "script_cpu_seconds": Known("2", "脚本、表达式与说明模板每次求值的 CPU 时间上限 (秒)", _positive(60)),
     "script_memory_mb": Known("256", "脚本、表达式与说明模板每次求值的内存上限 (MB)", _positive(4096, True)),
@@ -148,17 +105,25 @@ KNOWN: dict[str, Known] = {
     # Evidence cannot be borrowed (engine/files.py): uploads no case uses yet are their uploader's alone, few, brief.
     "upload_unlinked_max": Known("50", "每个用户上传后尚未在表单中使用的文件数上限", _positive(10000, True)),
     # L§13(六), issue 19: the chain heads are signed periodically, so a recomputed chain or a deleted case shows.
-    "audit_checkpoint_days": Known("1", "定时任务写入审计签名检查点的间隔 (自然日；需设置审计签名密钥)", _days),
-    "upload_unlinked_days": Known("7", "上传后未在任何表单中使用的文件保留天数 (自然日)，过期由定时任务删除", _days),
+    "audit_checkpoint_days": Known("1", "定时任务写入审计签名检查点的间隔 (自然日；需设置审计签名密钥)", days),
+    "upload_unlinked_days": Known("7", "上传后未在任何表单中使用的文件保留天数 (自然日)，过期由定时任务删除", days),
     # 等保 2.0 (GB/T 22239-2019 8.1.4.1): limit failed sign-ins, end sessions, protect what travels.
     "login_lockout_count": Known("5", "同一账户连续登录失败多少次后锁定 (次)", _positive(100, True)),
     "login_address_lockout_count": Known("20", "同一来源地址登录失败多少次后锁定该地址 (次)", _positive(1000, True)),
     "login_lockout_minutes": Known("15", "登录失败的计数时段与锁定时长 (分钟)", _positive(1440, True)),
-    "token_lifetime_days": Known("90", "API 令牌自签发起的有效期 (自然日)", _days),
+    "token_lifetime_days": Known("90", "API 令牌自签发起的有效期 (自然日)", days),
     "session_cookie_secure": Known("否", "会话 Cookie 只经 HTTPS 发送 (Secure；是/否；重启服务后生效)", _yes_no),
     "trusted_proxies": Known("0", "信任的反向代理层数：据其 X-Forwarded-For/Proto/Host 头取用户地址与协议 "
                              "(0 为不信任；重启服务后生效)", _count(5)),
 }
+
+
+@cache
+def known() -> dict[str, Known]:
+    """The engine's settings and those the operators' package declares for its processes (`handlers.registry`)."""
+    return {**_ENGINE, **registry.settings()}
+
+
 CALENDAR_REVISION = "calendar_revision"  # changes whenever holidays or close of business change
 DIRECTORY_REVISION = "directory_revision"  # changes whenever an organisation is added
 _REVISIONS = (CALENDAR_REVISION, DIRECTORY_REVISION)
@@ -170,13 +135,13 @@ _ALL = select(Setting.__table__.c.key, Setting.__table__.c.value)  # built once:
 def values(session: Session) -> dict[str, str]:
     """Every known setting with its current value (the default where none is stored)."""
     stored = dict(direct.rows(session, _ALL, {}))
-    return {key: stored.get(key, known.default) for key, known in KNOWN.items()} | {
+    return {key: stored.get(key, known.default) for key, known in known().items()} | {
         key: stored[key] for key in _REVISIONS if key in stored}
 
 
 def for_process(stored: dict[str, str], process_id: str) -> dict[str, Any]:
     """The settings a process's diagram reads (day counts, lists of codes), as `values` gives them."""
-    return {key: known.value(stored.get(key, known.default)) for key, known in KNOWN.items()
+    return {key: known.value(stored.get(key, known.default)) for key, known in known().items()
             if known.process == process_id}
 
 
@@ -191,11 +156,11 @@ def _put(session: Session, key: str, value: str, actor: str, now: datetime) -> N
 def change(session: Session, key: str, value: str, actor: str, now: datetime) -> str:
     """Validate and store one setting; returns the stored form. A change of close of business is a
     calendar change: callers follow it with `holidays.changed`."""
-    known = KNOWN.get(key)
-    if known is None:
-        raise InvalidInput(f"没有名为 {key} 的设置 (可用: {', '.join(KNOWN)})")
-    clean = known.clean(value)
-    if known.clean is _codes:
+    setting = known().get(key)
+    if setting is None:
+        raise InvalidInput(f"没有名为 {key} 的设置 (可用: {', '.join(known())})")
+    clean = setting.clean(value)
+    if setting.clean is codes:
         unknown = set(clean.split(",")) - set(session.scalars(select(Organisation.code)))
         if unknown:
             raise InvalidInput(f"单位 {', '.join(sorted(unknown))} 不存在 (zhunru org list 列出全部单位)")

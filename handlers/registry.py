@@ -66,6 +66,13 @@ def vocabularies() -> dict[str, dict[str, str]]:
     return VOCABULARIES
 
 
+def settings() -> dict[str, Any]:
+    """The settings of local practice the processes read (handlers/local_settings.py)."""
+    from .local_settings import SETTINGS
+
+    return SETTINGS
+
+
 def replay_checks() -> list[Callable[[Session, str, list["RegisterWrite"]], str | None]]:
     """The registers' checks of what a replay wrote against what they keep; each answers what differs."""
     from .registers import ledger_check

@@ -15,6 +15,7 @@ from engine.store import schema  # noqa: E402
 from engine.store.db import make_engine, make_sessionmaker  # noqa: E402
 from engine.timing import holidays  # noqa: E402
 from engine.timing.clock import SHANGHAI  # noqa: E402
+from handlers import demo_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("ZHUNRU_TEST_DATABASE_URL")
@@ -51,7 +52,7 @@ def sessions(db_engine):
     factory = make_sessionmaker(db_engine)
     with factory() as session, session.begin():
         holidays.seed(session, "admin", at("2026-01-05 08:00"))
-        directory.load_demo(session, at("2026-01-05 08:00"), credentials.demo_password_hash())
+        demo_directory.load_demo(session, at("2026-01-05 08:00"), credentials.demo_password_hash())
         definitions.deploy(session, definitions.project_files(ROOT), "admin", at("2026-01-05 08:00"))
     return factory
 

@@ -66,7 +66,7 @@ def _stored_settings(sessions) -> dict[str, str]:
         with sessions() as db:
             return settings.values(db)
     except DBAPIError:
-        return {key: known.default for key, known in settings.KNOWN.items()}
+        return {key: known.default for key, known in settings.known().items()}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

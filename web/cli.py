@@ -36,12 +36,13 @@ def main() -> None:
 @click.option("--demo", is_flag=True, help="同时载入演示单位与用户")
 @command
 def init(demo: bool) -> None:
-    from engine import definitions  # schema: Alembic
-    from engine.people import credentials, directory  # schema: Alembic
-    from engine.store import schema  # schema: Alembic
+    from engine import definitions
+    from engine.people import credentials, directory
+    from engine.store import schema  # Alembic
     from engine.store.db import make_engine
-    from engine.timing import holidays  # schema: Alembic
+    from engine.timing import holidays
     from engine.timing.clock import system_now
+    from handlers import demo_directory
 
     engine = make_engine()
     schema.upgrade(engine)
@@ -49,7 +50,7 @@ def init(demo: bool) -> None:
     with transaction() as session:
         holidays.seed(session, "admin", now)
         if demo:
-            directory.load_demo(session, now, credentials.demo_password_hash())
+            demo_directory.load_demo(session, now, credentials.demo_password_hash())
         elif directory.actor_or_none(session, "admin") is None:
             directory.add_user(session, "admin", "系统管理员", None, ["admin"], now)
         deployed = definitions.deploy(session, definitions.project_files(PROJECT_ROOT), "admin", now)

@@ -239,9 +239,9 @@ def setting_show(as_json: bool) -> None:
 
     with transaction() as session:
         current = settings.values(session)
-    rows = {key: current[key] for key in settings.KNOWN}
+    rows = {key: current[key] for key in settings.known()}
     emit(as_json, rows, lambda v: "\n".join(
-        f"{k} = {val}  ({settings.KNOWN[k].description})" for k, val in v.items()))
+        f"{k} = {val}  ({settings.known()[k].description})" for k, val in v.items()))
 
 
 @setting_group.command("set", help="修改一项设置")

@@ -7,6 +7,7 @@ from engine import definitions, runtime
 from engine.errors import NotEntitled
 from engine.people import directory, regions
 from engine.store.models import Organisation
+from handlers import demo_directory
 from tests.conftest import at
 from tests.driver import Case
 
@@ -89,7 +90,7 @@ def test_an_older_demo_tree_is_brought_in_line(sessions):
         county.parent_id = directory.organisation(s, "city_gov").id
         county.number_prefix = None
     with sessions() as s, s.begin():
-        directory.load_demo(s, at("2026-03-01 08:00"))
+        demo_directory.load_demo(s, at("2026-03-01 08:00"))
     with sessions() as s:
         assert regions.units(s, "county_ndrc")["upper_government"] == "changzhi_gov"
         assert regions.units(s, "county_ndrc")["number_prefix"] == "XY"

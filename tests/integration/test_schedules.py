@@ -169,7 +169,7 @@ def test_bad_cycles_are_refused_with_a_message_and_nothing_changes(sessions):
         with pytest.raises(InvalidInput, match=message):
             change(sessions, "self_inspection_cycle", value)
     with sessions() as s:
-        assert settings.values(s)["self_inspection_cycle"] == settings.KNOWN["self_inspection_cycle"].default
+        assert settings.values(s)["self_inspection_cycle"] == settings.known()["self_inspection_cycle"].default
 
 
 DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
