@@ -135,7 +135,8 @@ class _Engine:
                 with self.sessions() as s, s.begin():
                     task_id = s.execute(_READY_STEP, {"instance_id": iid, "task_name": name}).scalar()
                     # Evidence is the submitter's own upload, new for each case (it cannot be borrowed).
-                    evidence = [files.store(s, "e.pdf", b"%PDF-1.4 " + iid.encode(), user, START).id] \
+                    evidence = [files.store(s, filename="e.pdf", content=b"%PDF-1.4 " + iid.encode(), actor=user,
+                                            now=START).id] \
                         if None in data.values() else None
                     payload = {k: (v if v is not None else evidence) for k, v in data.items()}
                     status = runtime.complete_task(s, task_id, payload, self.actors[user], START).status

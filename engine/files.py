@@ -46,7 +46,7 @@ def check_name(filename: str) -> None:
         raise InvalidInput(f"文件名 {inputs.shown(filename, 40)} 过长 ({len(filename)} 个字符，不超过 {MAX_NAME} 个)")
 
 
-def store(session: Session, filename: str, content: bytes, actor: str, now: datetime,
+def store(session: Session, *, filename: str, content: bytes, actor: str, now: datetime,
           content_type: str | None = None) -> StoredFile:
     """Keep one uploaded file; refuse empty, oversized or unexpected types with the reason."""
     check_name(filename)
@@ -78,7 +78,7 @@ def upload(session: Session, filename: str, content: bytes, actor: str, now: dat
         raise InvalidInput(f"用户 {actor} 已有 {held} 个上传后尚未在表单中使用的文件，达到上限 {most} 个："
                            f"请先在表单中使用它们，或等待超过 {stored['upload_unlinked_days']} "
                            "天未使用的文件被清理")
-    return store(session, filename, content, actor, now)
+    return store(session, filename=filename, content=content, actor=actor, now=now)
 
 
 def clean_unlinked(session: Session, now: datetime, batch: int = 500) -> int:

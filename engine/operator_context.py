@@ -138,7 +138,7 @@ class LiveEffects:
     case_id: str
     workflow: BpmnWorkflow
     start: Callable[[str, dict[str, Any]], str]
-    send: Callable[[Session, str, str, dict[str, Any], directory.Actor, datetime], Any]
+    send: Callable[..., Any]  # runtime.deliver_message
     events: list[Event] = field(default_factory=list)
 
     def notify(self, organisation: str, title: str, body: str) -> None:
@@ -172,7 +172,7 @@ class LiveEffects:
         actor = directory.actor_or_none(self.session, self.actor) or directory.SYSTEM
         try:
             with self.session.begin_nested():
-                self.send(self.session, case_id, name, payload, actor, self.now)
+                self.send(self.session, instance_id=case_id, name=name, payload=payload, actor=actor, now=self.now)
         except ZhunruError as exc:
             return str(exc)
         return None

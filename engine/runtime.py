@@ -73,8 +73,8 @@ class _Run:
         row = versions.latest_version(self.session, process_id)
         definition = definitions.load(self.session, row.id, row.sha256)
         data, named = assignment.lane_data(definition, data)
-        return _start(self.session, row, definition, data, self.actor, self.now,
-                      {**named, "source_instance": self.instance.id}, stored_settings=self.settings).id
+        return _start(self.session, row=row, definition=definition, data=data, started_by=self.actor, now=self.now,
+                      engine_data={**named, "source_instance": self.instance.id}, stored_settings=self.settings).id
 
     def catch_up(self) -> list[str]:
         """Let what fell due before `now` happen first, as the worker would have: fire those timers, run
@@ -222,7 +222,8 @@ def start_instance(session: Session, process_id: str, data: dict[str, Any], acto
     if process_id in versions.called_processes(session):
         raise NotEntitled(f"流程 {definition.name} 由其他流程调用发起，不能单独发起")
     data, own = assignment.starting_data(definition, data, actor.organisation)  # it starts in the starter's lane
-    return _start(session, row, definition, data, actor.username, now, own, stored_settings=stored)
+    return _start(session, row=row, definition=definition, data=data, started_by=actor.username, now=now,
+                  engine_data=own, stored_settings=stored)
 
 
 def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_for: datetime,
@@ -230,11 +231,12 @@ def start_scheduled(session: Session, process_id: str, trigger: str, scheduled_f
     """Start the newest version of a process by its timer start event `trigger`, as the system."""
     row = versions.latest_version(session, process_id)
     definition = definitions.load(session, row.id, row.sha256)
-    return _start(session, row, definition, {"scheduled_for": local_iso(scheduled_for)}, "system", now,
+    return _start(session, row=row, definition=definition, data={"scheduled_for": local_iso(scheduled_for)},
+                  started_by="system", now=now,
                   trigger=trigger)
 
 
-def _start(session: Session, row: Any, definition: definitions.LoadedDefinition, data: dict[str, Any],
+def _start(session: Session, *, row: Any, definition: definitions.LoadedDefinition, data: dict[str, Any],
            started_by: str, now: datetime, engine_data: dict[str, Any] | None = None,
            trigger: str | None = None, stored_settings: dict[str, str] | None = None) -> Instance:
     key = projections.start_form_key(definition.spec) if trigger is None else None
@@ -255,7 +257,8 @@ def _start(session: Session, row: Any, definition: definitions.LoadedDefinition,
     workflow = definition.specs.new_workflow()
     run = _Run(session, instance, now, started_by, workflow, row.sha256, stored)
     path = run.advance(lambda: projections.seed_start(workflow, data, trigger))
-    evidence = _link_files(session, schema, data, instance.id, "start", now, stored_files)
+    evidence = _link_files(session, schema=schema, data=data, instance_id=instance.id, task_name="start", now=now,
+                           stored_files=stored_files)
     run.record("instance_started", None, None,
                {"process_id": row.process_id, "version": row.version, "data": data, "path": path, **evidence,
                 **({"trigger": trigger} if trigger else {})})
@@ -272,7 +275,7 @@ def _stored_files(session: Session, schema: dict | None, data: dict[str, Any], a
     return files.usable(session, _file_ids(schema, data), actor, *cases) if schema is not None else {}
 
 
-def _link_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any], instance_id: str,
+def _link_files(session: Session, *, schema: dict[str, Any] | None, data: dict[str, Any], instance_id: str,
                 task_name: str, now: datetime, stored_files: dict[str, str]) -> dict[str, Any]:
     """Link the evidence a validated submission references to the case; returns {"files": {id: sha256}} for
     its event (`stored_files` as the submission's check read them)."""
@@ -334,7 +337,8 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         task.run()
 
     path = run.advance(submit)
-    evidence = _link_files(session, schema, data, instance.id, human.task_name, now, stored_files)
+    evidence = _link_files(session, schema=schema, data=data, instance_id=instance.id, task_name=human.task_name,
+                           now=now, stored_files=stored_files)
     run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence, **ordinal})
     return run.save()
 
@@ -361,7 +365,7 @@ def _lane_units(run: _Run, lanes: Any, data: dict[str, Any]) -> set[str | None]:
                                run.known_organisations).organisation for lane in lanes}
 
 
-def deliver_message(session: Session, instance_id: str, name: str, payload: dict[str, Any], actor: Actor,
+def deliver_message(session: Session, *, instance_id: str, name: str, payload: dict[str, Any], actor: Actor,
                     now: datetime) -> Instance:
     """Deliver a named message to an instance that is waiting for it."""
     check_data(payload, "消息内容")
@@ -382,7 +386,8 @@ def deliver_message(session: Session, instance_id: str, name: str, payload: dict
             raise FormInvalid(name, errors)
     event = messages.event_for(run.workflow, name, payload)
     path = run.advance(lambda: run.workflow.catch(event))
-    evidence = _link_files(session, schema, payload, instance_id, name, now, stored_files)
+    evidence = _link_files(session, schema=schema, data=payload, instance_id=instance_id, task_name=name, now=now,
+                           stored_files=stored_files)
     run.record("message_received", None, name, {"payload": payload, "path": path, **evidence})
     return run.save()
 

@@ -38,6 +38,16 @@ DEMO_ORGANISATIONS = [
     ("county_transport", "襄垣县交通运输局", "department", "county_gov", "transport", None),
 ]
 
+# (username, name, organisation, roles, signs in with the demo password)
+_SPECIAL_USERS = [
+    ("admin", "系统管理员", None, ["admin"], True),
+    ("city_auditor", "临汾市审计员", "city_gov", ["auditor"], True),
+    ("county_auditor", "襄垣县审计员", "county_gov", ["auditor"], True),
+    ("process_owner", "市发展改革委流程管理员", "city_ndrc", ["process_admin"], True),
+    # The 12345 platform's account: it enters complaints into the county NDRC's ledger through the API.
+    ("hotline_12345", "12345热线平台接口", "county_ndrc", ["platform", "complaint"], False),
+]
+
 
 def load_demo(session: Session, now: datetime, password_hash: str | None = None) -> int:
     """The demo organisation tree; per organisation a leader named like its code and a handler
@@ -47,7 +57,8 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
     for code, name, kind, parent, function, prefix in DEMO_ORGANISATIONS:
         org = directory.organisation(session, code)
         if org is None:
-            directory.add_organisation(session, code, name, kind, parent, now, function=function,
+            directory.add_organisation(session, code=code, name=name, kind=kind, parent=parent, now=now,
+                                       function=function,
                                        number_prefix=prefix)
             created += 1
         else:
@@ -62,18 +73,10 @@ def load_demo(session: Session, now: datetime, password_hash: str | None = None)
         for username, display, roles in ((code, f"{name}负责人", ["handler", "leader"]),
                                          (f"{code}_clerk", f"{name}经办人", ["handler"])):
             if session.scalars(select(User).where(User.username == username)).first() is None:
-                directory.add_user(session, username, display, code, roles, now, password_hash)
-    if session.scalars(select(User).where(User.username == "admin")).first() is None:
-        directory.add_user(session, "admin", "系统管理员", None, ["admin"], now, password_hash)
-    if session.scalars(select(User).where(User.username == "city_auditor")).first() is None:
-        directory.add_user(session, "city_auditor", "临汾市审计员", "city_gov", ["auditor"], now, password_hash)
-    if session.scalars(select(User).where(User.username == "county_auditor")).first() is None:
-        directory.add_user(session, "county_auditor", "襄垣县审计员", "county_gov", ["auditor"], now, password_hash)
-    if session.scalars(select(User).where(User.username == "process_owner")).first() is None:
-        directory.add_user(session, "process_owner", "市发展改革委流程管理员", "city_ndrc", ["process_admin"], now,
-                           password_hash)
-    if session.scalars(select(User).where(User.username == "hotline_12345")).first() is None:
-        # The 12345 platform's account: it enters complaints into the county NDRC's ledger through the API.
-        directory.add_user(session, "hotline_12345", "12345热线平台接口", "county_ndrc", ["platform", "complaint"],
-                           now)
+                directory.add_user(session, username=username, display_name=display, organisation_code=code,
+                                   roles=roles, now=now, password_hash=password_hash)
+    for username, display, organisation, roles, has_password in _SPECIAL_USERS:
+        if session.scalars(select(User).where(User.username == username)).first() is None:
+            directory.add_user(session, username=username, display_name=display, organisation_code=organisation,
+                               roles=roles, now=now, password_hash=password_hash if has_password else None)
     return created

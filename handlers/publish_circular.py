@@ -20,8 +20,9 @@ def handle(params: dict, ctx: OperatorContext) -> dict:
     for key in ("region", "issuer"):
         if not ctx.organisation_exists(params[key]):
             raise ValidationError(f"单位 {params[key]} 不存在", key)
-    circular = circulars.issue(ctx.session, ctx.case_id, params["region"], params["issuer"], tidy(params["title"]),
-                               params["body"].strip(), ctx.actor, ctx.now)
+    circular = circulars.issue(ctx.session, instance_id=ctx.case_id, region=params["region"], issuer=params["issuer"],
+                               title=tidy(params["title"]),
+                               body=params["body"].strip(), actor=ctx.actor, now=ctx.now)
     return {"circular_id": circular.id, "issue": circulars.issue_text(circular)}
 
 

@@ -23,8 +23,9 @@ class Params(Schema):
 
 
 def handle(params: dict, ctx: OperatorContext) -> dict:
-    notice = notices.publish(ctx.session, ctx.case_id, params["title"], params["cases"], ctx.actor, ctx.now,
-                             params["issuer"])
+    notice = notices.publish(ctx.session, instance_id=ctx.case_id, title=params["title"], cases=params["cases"],
+                             actor=ctx.actor, now=ctx.now,
+                             issuer=params["issuer"])
     return {"notice_id": notice.id, "issue": notices.issue_text(notice)}
 
 

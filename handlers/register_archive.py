@@ -24,7 +24,8 @@ class Params(Schema):
 
 
 def handle(params: dict, ctx: OperatorContext) -> dict:
-    number = archive.register(ctx.session, ctx.case_id, params["archive_no"], params, ctx.actor, ctx.now).archive_no
+    number = archive.register(ctx.session, instance_id=ctx.case_id, archive_no=params["archive_no"], values=params,
+                              actor=ctx.actor, now=ctx.now).archive_no
     return {"archive_no": number, "registered_at": ctx.now.isoformat()}
 
 

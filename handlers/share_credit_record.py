@@ -14,7 +14,8 @@ class Params(Schema):
 
 
 def handle(params: dict, ctx: OperatorContext) -> dict:
-    record_id = credit.share(ctx.session, ctx.case_id, params["kind"], params["subject"], params["payload"], ctx.now).id
+    record_id = credit.share(ctx.session, instance_id=ctx.case_id, kind=params["kind"], subject=params["subject"],
+                             payload=params["payload"], now=ctx.now).id
     return {"credit_record": record_id}
 
 

@@ -63,5 +63,6 @@ def empty_sessions(db_engine):
     factory = make_sessionmaker(db_engine)
     with factory() as session, session.begin():
         holidays.seed(session, "admin", at("2026-01-05 08:00"))
-        directory.add_user(session, "admin", "管理员", None, ["admin"], at("2026-01-05 08:00"))
+        directory.add_user(session, username="admin", display_name="管理员", organisation_code=None, roles=["admin"],
+                           now=at("2026-01-05 08:00"))
     return factory

@@ -61,7 +61,8 @@ class Case:
     def message(self, name: str, user: str, now: datetime, payload: dict[str, Any]) -> str:
         self.now = now
         with self.sessions() as s, s.begin():
-            status = runtime.deliver_message(s, self.id, name, payload, directory.actor(s, user), now).status
+            status = runtime.deliver_message(s, instance_id=self.id, name=name, payload=payload,
+                                             actor=directory.actor(s, user), now=now).status
         self.assert_round_trip()
         return status
 
@@ -89,7 +90,7 @@ class Case:
 
 def upload(sessions: sessionmaker[Session], name: str, content: bytes, user: str, now: datetime) -> str:
     with sessions() as s, s.begin():
-        return files.store(s, name, content, user, now).id
+        return files.store(s, filename=name, content=content, actor=user, now=now).id
 
 
 def snapshot(sessions: sessionmaker[Session]) -> dict[str, Any]:

@@ -114,7 +114,8 @@ class Both:
         event = messages.event_for(self.raw.workflow, name, payload)
         self.raw.steps(lambda: self.raw.workflow.catch(event))
         with self.sessions() as s, s.begin():
-            runtime.deliver_message(s, self.id, name, payload, directory.actor(s, "admin"), self.now)
+            runtime.deliver_message(s, instance_id=self.id, name=name, payload=payload,
+                                    actor=directory.actor(s, "admin"), now=self.now)
 
     def run(self, data_for: DataFor = _no_data, messages: dict[str, dict[str, Any]] | None = None,
             limit: int = 60) -> list[str]:

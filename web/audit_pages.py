@@ -53,7 +53,8 @@ def replay(instance_id: str):
         # An auditor reads the record, not the people in it: a complainant's name and telephone stay masked.
         steps = privacy.shown_to(actor, privacy.of_instances(db, [instance_id]).get(instance_id), timeline)(timeline)
         version = db.scalar(select(Definition.version).where(Definition.id == instance.definition_id))
-        access_log.record(db, actor.username, "view_replay", instance_id, system_now(), {"steps": len(steps)})
+        access_log.record(db, username=actor.username, action="view_replay", target=instance_id, now=system_now(),
+                          detail={"steps": len(steps)})
         title = instance.title
     config = {"diagram": url_for("pages.diagram", instance_id=instance_id), "steps": steps}
     return render_template("audit_replay.html", title=title, instance_id=instance_id, version=version,
@@ -68,7 +69,8 @@ def heatmap(process_id: str, version: int):
         row = versions.version_row(db, process_id, version)
         cases = _visible_instances(db, process_id, row.id)
         counts = case_replay.element_counts(db, row.id, [c.id for c in cases], now)
-        access_log.record(db, actor.username, "view_heatmap", f"{process_id} v{version}", now, {"cases": len(cases)})
+        access_log.record(db, username=actor.username, action="view_heatmap", target=f"{process_id} v{version}",
+                          now=now, detail={"cases": len(cases)})
         config = {"diagram_xml": row.xml, "counts": counts}
     return render_template("audit_heatmap.html", process_id=process_id, version=version, name=row.name,
                            cases=len(cases), config=config)
@@ -83,8 +85,9 @@ def export(fmt: str):
     with transaction() as db:
         ids = [c.id for c in _visible_instances(db, process_id)]
         entries = process_mining.rows(db, process_id, ids)
-        access_log.record(db, actor.username, f"export_{fmt}", process_id or "全部流程", system_now(),
-                          {"cases": len(ids), "events": len(entries)})
+        access_log.record(db, username=actor.username, action=f"export_{fmt}", target=process_id or "全部流程",
+                          now=system_now(),
+                          detail={"cases": len(ids), "events": len(entries)})
     body = process_mining.to_xes(entries) if fmt == "xes" else process_mining.to_csv(entries)
     response = Response(body, mimetype="application/xml" if fmt == "xes" else "text/csv")
     response.headers["Content-Disposition"] = attachment(f"zhunru-{process_id or 'all'}.{fmt}")

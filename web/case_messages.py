@@ -90,5 +90,5 @@ def send(instance_id: str, name: str):
             if isinstance(value, str) and value.startswith("files::"):
                 data[key] = [files.upload(db, upload.filename or "file", upload.read(), actor.username, now).id
                              for upload in request.files.getlist(value)]
-        instance = runtime.deliver_message(db, instance_id, name, data, actor, now)
+        instance = runtime.deliver_message(db, instance_id=instance_id, name=name, payload=data, actor=actor, now=now)
     return jsonify({"status": instance.status, "redirect": url_for("pages.case_page", instance_id=instance_id)})

@@ -52,7 +52,8 @@ def init(demo: bool) -> None:
         if demo:
             demo_directory.load_demo(session, now, credentials.demo_password_hash())
         elif directory.actor_or_none(session, "admin") is None:
-            directory.add_user(session, "admin", "系统管理员", None, ["admin"], now)
+            directory.add_user(session, username="admin", display_name="系统管理员", organisation_code=None,
+                               roles=["admin"], now=now)
         deployed = definitions.deploy(session, definitions.project_files(PROJECT_ROOT), "admin", now)
     for d in deployed:
         state_text = "新版本" if d.created else "未变化"
@@ -178,8 +179,9 @@ def message(instance_id: str, name: str, data: str | None, username: str, as_jso
 
     payload = json_arg(data, "--data")
     with transaction() as session:
-        instance = runtime.deliver_message(session, instance_id, name, payload, actor(session, username),
-                                           system_now())
+        instance = runtime.deliver_message(session, instance_id=instance_id, name=name, payload=payload,
+                                           actor=actor(session, username),
+                                           now=system_now())
     emit(as_json, {"instance_id": instance.id, "status": instance.status},
           lambda v: f"消息已送达; 实例 {v['instance_id']} 状态 {v['status']}")
 
@@ -277,7 +279,8 @@ def user_add(username: str, organisation: str | None, roles: tuple[str, ...], di
     from engine.timing.clock import system_now
 
     with transaction() as session:
-        directory.add_user(session, username, display_name or username, organisation, list(roles), system_now())
+        directory.add_user(session, username=username, display_name=display_name or username,
+                           organisation_code=organisation, roles=list(roles), now=system_now())
     click.echo(f"已添加用户 {username}")
 
 
@@ -313,7 +316,7 @@ def user_token(username: str, revoke: bool, listing: bool, as_json: bool) -> Non
     with transaction() as session:
         if revoke:
             credentials.revoke_tokens(session, username, now)
-            access_log.record(session, "admin", "token_revoked", username, now)
+            access_log.record(session, username="admin", action="token_revoked", target=username, now=now)
         if revoke or listing:
             rows = credentials.tokens(session, username, now)
         else:
@@ -340,7 +343,7 @@ def user_disable(username: str) -> None:
     now = system_now()
     with transaction() as session:
         directory.disable(session, username, now)
-        access_log.record(session, "admin", "user_disabled", username, now)
+        access_log.record(session, username="admin", action="user_disabled", target=username, now=now)
     click.echo(f"已停用 {username}，其全部会话与 API 令牌已失效")
 
 
@@ -354,7 +357,7 @@ def user_enable(username: str) -> None:
 
     with transaction() as session:
         directory.enable(session, username)
-        access_log.record(session, "admin", "user_enabled", username, system_now())
+        access_log.record(session, username="admin", action="user_enabled", target=username, now=system_now())
     click.echo(f"已启用 {username}")
 
 

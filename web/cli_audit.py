@@ -32,8 +32,8 @@ def verify(instance_id: str | None, all_instances: bool, anchors: str | None, us
     with transaction() as session:
         actor(session, username)
         result = replay.verify(session, None if all_instances else [instance_id], exported)
-        access_log.record(session, username, "verify", instance_id or "全部办件", system_now(),
-                          {"verified": result["verified"], "failed": len(result["failed"])})
+        access_log.record(session, username=username, action="verify", target=instance_id or "全部办件",
+                          now=system_now(), detail={"verified": result["verified"], "failed": len(result["failed"])})
     emit(as_json, result, lambda r: "\n".join([
         f"核验通过 {r['verified']} 个办件，不符 {len(r['failed'])} 个",
         *(f"  {f['instance_id']} 第 {f['seq']} 号事件: {f['reason']}" for f in r["failed"])]))
@@ -56,8 +56,8 @@ def checkpoint(export_path: str | None, username: str, as_json: bool) -> None:
         if export_path:
             found = checkpoints.entries(session)
             write_file(export_path, checkpoints.to_jsonl(found).encode("utf-8"))
-            access_log.record(session, username, "export_checkpoints", "全部检查点", system_now(),
-                              {"path": export_path, "checkpoints": len(found)})
+            access_log.record(session, username=username, action="export_checkpoints", target="全部检查点",
+                              now=system_now(), detail={"path": export_path, "checkpoints": len(found)})
             result = {"exported": len(found), "path": export_path}
         else:
             entry = checkpoints.write(session, username, system_now())
@@ -80,8 +80,9 @@ def export_xes(path: str, process_id: str | None, username: str) -> None:
         actor(session, username)
         entries = process_mining.rows(session, process_id)
         content = process_mining.to_csv(entries) if as_csv else process_mining.to_xes(entries)
-        access_log.record(session, username, "export_csv" if as_csv else "export_xes", process_id or "全部流程",
-                          system_now(), {"path": path, "events": len(entries),
+        access_log.record(session, username=username, action="export_csv" if as_csv else "export_xes",
+                          target=process_id or "全部流程",
+                          now=system_now(), detail={"path": path, "events": len(entries),
                                          "cases": len({e["case_id"] for e in entries})})
         write_file(path, content)
     click.echo(f"已导出 {len({e['case_id'] for e in entries})} 个办件、{len(entries)} 个事件 → {path}")

@@ -43,7 +43,8 @@ def org_add(code: str, name: str, kind: str, parent: str | None, function: str |
     from engine.timing.clock import system_now
 
     with transaction() as session:
-        directory.add_organisation(session, code, name, kind, parent, system_now(), function=function,
+        directory.add_organisation(session, code=code, name=name, kind=kind, parent=parent, now=system_now(),
+                                   function=function,
                                    number_prefix=number_prefix)
     click.echo(f"已添加单位 {name} ({code})")
 

@@ -21,8 +21,9 @@ def _ledger_query(ledger: str) -> tuple[dict[str, str | None], list[dict], dict[
     filters = {key: (request.args.get(key) or "").strip() or None for key in ("organisation", "status", "text")}
     actor = current_actor()
     with transaction() as db:
-        rows = ledgers.items(db, ledger, filters["organisation"], filters["status"], filters["text"],
-                             access.visible(actor, access.jurisdiction(db, actor)))
+        rows = ledgers.items(db, ledger=ledger, organisation=filters["organisation"], status=filters["status"],
+                             text=filters["text"],
+                             visible=access.visible(actor, access.jurisdiction(db, actor)))
         # A complainant's name and telephone only for the NDRC that leads the complaint, page and Excel alike.
         policies = privacy.of_instances(db, [row["instance_id"] for row in rows])
         rows = [privacy.shown_to(actor, policies.get(row["instance_id"]), row)(row) for row in rows]
@@ -74,8 +75,9 @@ def archive_page():
     year, quarter = request.args.get("year", "").strip(), request.args.get("quarter", "").strip()
     with transaction() as db:
         actor = current_actor()
-        entries = archive.catalogue(db, filters["text"], filters["category"], _year(year), filters["importance"],
-                                    access.visible(actor, access.jurisdiction(db, actor)), _quarter(quarter))
+        visible = access.visible(actor, access.jurisdiction(db, actor))
+        entries = archive.catalogue(db, text=filters["text"], category=filters["category"], year=_year(year),
+                                    importance=filters["importance"], visible=visible, quarter=_quarter(quarter))
         names = directory.names(db)
     return render_template("archive.html", entries=entries, filters=filters, year=year, quarter=quarter,
                            names=names, categories=archive.CATEGORIES, importance=archive.IMPORTANCE)

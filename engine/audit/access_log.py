@@ -9,7 +9,7 @@ from engine.store.models import AccessRecord
 from engine.timing.clock import local_iso
 
 
-def record(session: Session, username: str, action: str, target: str, now: datetime,
+def record(session: Session, *, username: str, action: str, target: str, now: datetime,
            detail: dict[str, Any] | None = None) -> None:
     session.add(AccessRecord(at=now, username=username, action=action, target=target[:300], detail=detail or {}))
 

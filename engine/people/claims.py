@@ -18,7 +18,7 @@ def _task(session: Session, task_id: str, actor: Actor) -> tuple[HumanTask, Inst
     return task, instance
 
 
-def _record(session: Session, instance: Instance, kind: str, actor: Actor, now: datetime, task: HumanTask,
+def _record(session: Session, *, instance: Instance, kind: str, actor: Actor, now: datetime, task: HumanTask,
             data: dict) -> None:
     history.append(session, instance, kind, actor.username, now, task.id, task.task_name, data)
     access.note(session, instance.id, {(access.USER, actor.username)} |
@@ -35,7 +35,8 @@ def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> HumanT
     if not assignment.may_act(task, actor):
         raise NotEntitled(f"用户 {actor.username} 无权认领任务 {task_id}")
     task.assignee = actor.username
-    _record(session, instance, "task_claimed", actor, now, task, {"assignee": actor.username})
+    _record(session, instance=instance, kind="task_claimed", actor=actor, now=now, task=task,
+            data={"assignee": actor.username})
     return task
 
 
@@ -49,7 +50,8 @@ def release(session: Session, task_id: str, actor: Actor, now: datetime) -> Huma
     if task.organisation is None and task.group_name is None:
         raise Conflict(f"任务 {task_id} 属于个人，不能退回")
     previous, task.assignee = task.assignee, None
-    _record(session, instance, "task_released", actor, now, task, {"previous": previous})
+    _record(session, instance=instance, kind="task_released", actor=actor, now=now, task=task,
+            data={"previous": previous})
     return task
 
 
@@ -62,5 +64,6 @@ def reassign(session: Session, task_id: str, username: str, actor: Actor, now: d
     if target is None or not assignment.may_hold(task, target):
         raise InvalidInput(f"用户 {username} 不是办理该任务的单位成员")
     previous, task.assignee = task.assignee, username
-    _record(session, instance, "task_reassigned", actor, now, task, {"previous": previous, "assignee": username})
+    _record(session, instance=instance, kind="task_reassigned", actor=actor, now=now, task=task,
+            data={"previous": previous, "assignee": username})
     return task

@@ -73,7 +73,7 @@ def organisation(session: Session, code: str) -> Organisation | None:
     return session.scalars(select(Organisation).where(Organisation.code == code)).first()
 
 
-def add_organisation(session: Session, code: str, name: str, kind: str, parent: str | None, now: datetime,
+def add_organisation(session: Session, *, code: str, name: str, kind: str, parent: str | None, now: datetime,
                      actor: str = "admin", function: str | None = None,
                      number_prefix: str | None = None) -> Organisation:
     if not code or not code.replace("_", "").isalnum() or len(code) > 64:
@@ -121,7 +121,7 @@ def codes(session: Session, stored_settings: dict[str, str] | None = None) -> Ma
 MAX_USERNAME, MAX_DISPLAY_NAME = 64, 200  # the columns' lengths
 
 
-def add_user(session: Session, username: str, display_name: str, organisation_code: str | None,
+def add_user(session: Session, *, username: str, display_name: str, organisation_code: str | None,
              roles: list[str], now: datetime, password_hash: str | None = None) -> User:
     if not username or not username.replace("_", "").replace("-", "").isalnum():
         raise InvalidInput(f"用户名 {username!r} 只能含字母、数字、下划线和连字符")

@@ -63,7 +63,7 @@ def attempt(session: Session, username: str, password: str, address: str | None,
         row.failures += 1
         if row.failures >= limit:
             kind, _, target = key.partition(":")
-            access_log.record(session, name, "login_locked", target, now, {
+            access_log.record(session, username=name, action="login_locked", target=target, now=now, detail={
                 "scope": "账户" if kind == "account" else "来源地址", "failures": row.failures,
                 "address": address, "until": local_iso(now + window)})
             row.failures, row.window_start, row.locked_until = 0, now, now + window

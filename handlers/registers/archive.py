@@ -36,7 +36,7 @@ def _of_region(prefix: str) -> ColumnElement[bool]:
     return ArchiveEntry.archive_no.startswith(f"{prefix}-", autoescape=True)
 
 
-def register(session: Session, instance_id: str, archive_no: str, values: dict[str, Any], actor: str,
+def register(session: Session, *, instance_id: str, archive_no: str, values: dict[str, Any], actor: str,
              now: datetime) -> ArchiveEntry:
     """Enter a case in the catalogue under its number (L§13(四): 标号、登记，并建立档案目录)."""
     category = values.get("category")
@@ -74,7 +74,7 @@ def choices(session: Session, limit: int, prefix: str | None = None) -> list[dic
     return [{"value": no, "label": f"{no} {title}（{CATEGORIES[category]}）"} for no, title, category in rows]
 
 
-def catalogue(session: Session, text: str | None = None, category: str | None = None, year: int | None = None,
+def catalogue(session: Session, *, text: str | None = None, category: str | None = None, year: int | None = None,
               importance: str | None = None, visible: ColumnElement[bool] | None = None,
               quarter: int | None = None) -> list[dict[str, Any]]:
     """The archive catalogue (档案目录), newest first, searchable by number, title and summary (the words as

@@ -15,7 +15,7 @@ from handlers.registers import counters
 from handlers.registers.models import Circular
 
 
-def issue(session: Session, instance_id: str, region: str, issuer: str, title: str, body: str, actor: str,
+def issue(session: Session, *, instance_id: str, region: str, issuer: str, title: str, body: str, actor: str,
           now: datetime) -> Circular:
     """Number the circular within its region and year and issue it."""
     if not title.strip() or not body.strip():

@@ -46,7 +46,8 @@ def _row(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 def rows(session: Session, names: dict[str, str], visible: Any = None, status: str | None = None,
          text: str | None = None) -> list[dict[str, Any]]:
     """The ledger's clues, oldest first, as staff read them (units by name, dates as days)."""
-    return [_row(item, names) for item in ledgers.items(session, LEDGER, status=status, text=text, visible=visible)]
+    return [_row(item, names) for item in ledgers.items(session, ledger=LEDGER, status=status, text=text,
+                                                        visible=visible)]
 
 
 def progress(found: list[dict[str, Any]]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from engine.timing.clock import local_iso
 from handlers.registers.models import CreditRecord
 
 
-def share(session: Session, instance_id: str, kind: str, subject: str, payload: dict[str, Any],
+def share(session: Session, *, instance_id: str, kind: str, subject: str, payload: dict[str, Any],
           now: datetime) -> CreditRecord:
     if not subject.strip():
         raise InvalidInput("信用记录缺少主体")

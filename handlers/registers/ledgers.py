@@ -54,9 +54,10 @@ def keep(ctx: OperatorContext, ledger: str, item_key: str, **values: Any) -> int
 def export_to_case(ctx: OperatorContext, ledger: str, item_prefix: str | None) -> str:
     """The ledger's rows of this case (or whose item key starts with the prefix) as an .xlsx file linked to
     the case; returns the file id."""
-    rows = items(ctx.session, ledger, case=ctx.case_id, key_prefix=item_prefix)
+    rows = items(ctx.session, ledger=ledger, case=ctx.case_id, key_prefix=item_prefix)
     content = workbook(ledger, rows, directory.names(ctx.session), ctx.now)
-    stored = files.store(ctx.session, f"{LEDGERS[ledger]}-{ctx.now:%Y%m%d}.xlsx", content, ctx.actor, ctx.now)
+    stored = files.store(ctx.session, filename=f"{LEDGERS[ledger]}-{ctx.now:%Y%m%d}.xlsx", content=content,
+                         actor=ctx.actor, now=ctx.now)
     files.link(ctx.session, [stored.id], ctx.case_id, ctx.step, ctx.now)
     return stored.id
 
@@ -85,7 +86,7 @@ def record(session: Session, instance_id: str, ledger: str, item_key: str, now: 
     return row
 
 
-def items(session: Session, ledger: str, organisation: str | None = None, status: str | None = None,
+def items(session: Session, *, ledger: str, organisation: str | None = None, status: str | None = None,
           text: str | None = None, visible: Any = None, case: str | None = None,
           key_prefix: str | None = None) -> list[dict[str, Any]]:
     """The ledger's rows, oldest first, filtered by responsible unit, status and text; with `case`, only

@@ -27,7 +27,7 @@ def _texts(title: str, issue: str, cases: list[dict[str, Any]], issuer: str | No
     return portal, wechat
 
 
-def publish(session: Session, instance_id: str, title: str, cases: list[dict[str, Any]], actor: str,
+def publish(session: Session, *, instance_id: str, title: str, cases: list[dict[str, Any]], actor: str,
             now: datetime, issuer: str | None = None) -> Notice:
     """Give the notice its issue number of the year and publish it."""
     if not cases:

@@ -44,7 +44,7 @@ def record(sessions, when="2026-04-02 09:00") -> list[str]:
 
 def ledger_item(sessions, key):
     with sessions() as s:
-        return next((r for r in ledgers.items(s, "rectification") if r["item_key"] == key), None)
+        return next((r for r in ledgers.items(s, ledger="rectification") if r["item_key"] == key), None)
 
 
 def test_a_clean_archive_passes_its_check(sessions):

@@ -36,7 +36,7 @@ def complaint(sessions, when="2026-03-02 09:00", data=None, user="county_ndrc"):
 
 def ledger(sessions, name="complaint"):
     with sessions() as s:
-        return ledgers.items(s, name)
+        return ledgers.items(s, ledger=name)
 
 
 def row(sessions, key):

@@ -121,6 +121,7 @@ def test_a_function_no_organisation_has_admits_no_starter(regional):
     with regional() as s, s.begin():
         for org in s.scalars(select(Organisation).where(Organisation.function == "ndrc")):
             org.function = "planning"
-        directory.add_organisation(s, "x", "新设单位", "department", "county_gov", at("2026-03-02 08:00"))
+        directory.add_organisation(s, code="x", name="新设单位", kind="department", parent="county_gov",
+                                   now=at("2026-03-02 08:00"))
     with regional() as s, pytest.raises(NotEntitled):
         runtime.start_instance(s, "regional", {}, directory.actor(s, "county_ndrc"), at("2026-03-02 09:00"))

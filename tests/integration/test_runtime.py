@@ -53,7 +53,8 @@ def deploy(sessions, name, xml):
 
 def add_user(sessions, username, roles, organisation=None):
     with sessions() as s, s.begin():
-        directory.add_user(s, username, username, organisation, roles, at("2026-03-01 08:00"))
+        directory.add_user(s, username=username, display_name=username, organisation_code=organisation, roles=roles,
+                           now=at("2026-03-01 08:00"))
 
 
 def tasks_of(sessions, username):
@@ -109,7 +110,8 @@ def test_handler_failure_shows_its_own_message_and_can_be_retried(sessions):
     assert view["ready_tasks"] == []
     assert case.notifications() == []
     with sessions() as s, s.begin():
-        directory.add_organisation(s, "new_bureau", "新设局", "department", "county_gov", at("2026-03-02 09:00"))
+        directory.add_organisation(s, code="new_bureau", name="新设局", kind="department", parent="county_gov",
+                                   now=at("2026-03-02 09:00"))
     with sessions() as s, s.begin():
         assert runtime.retry(s, case.id, directory.actor(s, "admin"), at("2026-03-02 10:00")).status == "running"
     assert case.ready() == ["after"] and case.notifications() == [("new_bureau", "hello")]

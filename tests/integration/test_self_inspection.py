@@ -28,7 +28,7 @@ PROBLEM = {"found_problem": "yes", "problem_source": "政策文件清理", "prob
 
 def rows(sessions):
     with sessions() as s:
-        return {r["item_key"]: r for r in ledgers.items(s, "rectification")}
+        return {r["item_key"]: r for r in ledgers.items(s, ledger="rectification")}
 
 
 def task_of(sessions, name, organisation):

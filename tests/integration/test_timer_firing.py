@@ -122,7 +122,8 @@ def test_a_timer_whose_instance_fails_is_retried_with_backoff_and_shown_as_incid
     assert timer_incident["next_attempt_at"] == at("2026-03-05 01:06:30").isoformat()
 
     with sessions() as s, s.begin():
-        directory.add_organisation(s, "nowhere", "新设单位", "department", None, at("2026-03-05 01:30"))
+        directory.add_organisation(s, code="nowhere", name="新设单位", kind="department", parent=None,
+                                   now=at("2026-03-05 01:30"))
     with sessions() as s, s.begin():
         runtime.retry(s, case.id, directory.actor(s, "admin"), at("2026-03-05 02:00"))
     # What fell due while the instance was stopped happens first, recorded as fired by the system.

@@ -53,7 +53,7 @@ def test_a_search_for_percent_or_underscore_means_those_characters(sessions):
         assert [e["title"] for e in archive.catalogue(s, text="%")] == ["100%限制"]
         assert [e["title"] for e in archive.catalogue(s, text="_")] == ["限制外地_企业"]
     with sessions() as s:
-        assert ledgers.items(s, "complaint", text="%") == []
+        assert ledgers.items(s, ledger="complaint", text="%") == []
 
 
 def _transfer(sessions) -> str:
@@ -65,8 +65,10 @@ def _transfer(sessions) -> str:
 def test_auditors_and_platform_accounts_never_hold_or_start_anything(sessions):
     task_id = _transfer(sessions)
     with sessions() as s, s.begin():
-        directory.add_user(s, "ndrc_auditor", "市发展改革委审计员", "city_ndrc", ["auditor"], NOW)
-        directory.add_user(s, "ndrc_platform", "平台接口", "city_ndrc", ["platform"], NOW)
+        directory.add_user(s, username="ndrc_auditor", display_name="市发展改革委审计员", organisation_code="city_ndrc",
+                           roles=["auditor"], now=NOW)
+        directory.add_user(s, username="ndrc_platform", display_name="平台接口", organisation_code="city_ndrc",
+                           roles=["platform"], now=NOW)
     for user in ("ndrc_auditor", "ndrc_platform"):
         with sessions() as s, s.begin(), pytest.raises(InvalidInput):
             claims.reassign(s, task_id, user, directory.actor(s, "city_ndrc"), NOW)

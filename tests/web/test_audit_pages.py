@@ -73,10 +73,11 @@ def test_auditors_see_their_jurisdiction_only_and_exports_are_logged(sessions, c
     from engine.people import directory
     case = an_extended_case(sessions)
     with sessions() as s, s.begin():
-        directory.add_organisation(s, "other_city_gov", "另一市人民政府", "government", "province_gov",
-                                   at("2026-03-01 08:00"))
-        directory.add_user(s, "other_auditor", "另一市审计员", "other_city_gov", ["auditor"], at("2026-03-01 08:00"),
-                           __import__("engine.people.credentials", fromlist=["x"]).demo_password_hash())
+        directory.add_organisation(s, code="other_city_gov", name="另一市人民政府", kind="government",
+                                   parent="province_gov", now=at("2026-03-01 08:00"))
+        directory.add_user(s, username="other_auditor", display_name="另一市审计员", organisation_code="other_city_gov",
+                           roles=["auditor"], now=at("2026-03-01 08:00"),
+                           password_hash=__import__("engine.people.credentials", fromlist=["x"]).demo_password_hash())
     sign_in_client(client, "other_auditor")
     assert client.get(f"/audit/cases/{case.id}").status_code == 404
     assert case.id not in client.get("/audit/").get_data(as_text=True)

@@ -39,7 +39,7 @@ def test_the_hotline_platform_pushes_complaints_and_repeats_are_merged(client, p
     # The repeat's complainant is on the open complaint, to be answered with the first.
     assert [p["complainant"] for p in instance["data"]["complainant_list"]["people"]] == ["王女士", "赵先生"]
     with sessions() as s:
-        assert [(r["item_key"], r["status"]) for r in ledgers.items(s, "complaint")] == [
+        assert [(r["item_key"], r["status"]) for r in ledgers.items(s, ledger="complaint")] == [
             ("XY-TS-2026-0001", "open"), ("XY-TS-2026-0002", "merged")]
 
 
@@ -52,7 +52,7 @@ def test_bad_pushes_get_field_errors_and_store_nothing(client, platform, session
         county = {"Authorization": f"Bearer {credentials.issue_token(s, 'county_housing', at('2026-03-01 08:00'))}"}
     assert client.post("/api/v1/complaints", headers=county, json=INTAKE).status_code == 403
     with sessions() as s:
-        assert ledgers.items(s, "complaint") == []
+        assert ledgers.items(s, ledger="complaint") == []
 
 
 def test_the_complaint_endpoint_is_documented(client):

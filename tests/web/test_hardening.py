@@ -51,7 +51,7 @@ def test_exported_ledgers_keep_text_from_outside_as_text(app, client, token, ses
     title = f"{FORMULAS['respondent']}：{FORMULAS['subject']}"
     assert title in written and written[title].data_type == "s" and written[title].quotePrefix
     # The export a handler attaches to a case is the same workbook; any text from outside stays text.
-    rows = [dict(r, source=v, title=v, person=v) for r in [ledgers.items(sessions(), "complaint")[0]]
+    rows = [dict(r, source=v, title=v, person=v) for r in [ledgers.items(sessions(), ledger="complaint")[0]]
             for v in [*FORMULAS.values(), "=1+1", "-", "@", "a\x0bb"]]
     cells = _cells(ledgers.workbook("complaint", rows, {}, system_now()))
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
@@ -177,4 +177,4 @@ def test_uploaded_file_names_are_checked(client, token, sessions):
     with sessions() as s:  # a name a multipart header cannot carry, from another way in
         for name in ("a\r\nb.pdf", "a\udc80.pdf", "a\x1b[31m.pdf"):
             with pytest.raises(InvalidInput, match="文件名"):
-                files.store(s, name, b"%PDF-1.4", "city_ndrc", system_now())
+                files.store(s, filename=name, content=b"%PDF-1.4", actor="city_ndrc", now=system_now())
