@@ -8,7 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from engine import case_data, definitions, files, forms, instructions, privacy, projections, runtime, settings
+from engine import case_data, definitions, files, forms, instructions, privacy, projections, runtime, settings, steps
 from engine.audit import history
 from engine.bounds import Limits
 from engine.errors import InvalidInput, NotFound
@@ -222,7 +222,7 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     schema = runtime.form_schema(session, task.form_key, task.form_version)
     shown = set(forms.input_keys(schema)) - set(forms.file_fields(schema)) | set(forms.option_keys(schema)) \
         if schema else set()
-    opened_on = runtime.form_data(spiff_task) if spiff_task is not None else {}
+    opened_on = steps.form_data(spiff_task) if spiff_task is not None else {}
     # What the form and its instructions receive is masked already: a unit that may not see a person's name and
     # telephone never gets them, whatever the page does with the data.
     whole = case_data.with_objects(workflow)

@@ -10,7 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from engine import case_data, decisions, definitions, files, forms, messages, projections, settings, versions
+from engine import case_data, decisions, definitions, files, forms, messages, projections, settings, steps, versions
 from engine.audit import history
 from engine.bounds import Limits
 from engine.errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
@@ -81,16 +81,11 @@ class _Run:
         their consequences and record them, before the command's own action."""
         if not projections.any_timer_due(self.workflow, self.now):
             return []
-        due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(self.workflow)
-               if d < self.now]
+        due = steps.due_timers(self.workflow, self.now)
         path = self.advance(self.workflow.refresh_timers)
         fired = []
-        for task, due_at, activity in due:
-            if task.state == TaskState.WAITING:
-                continue
+        for task, due_at, activity in steps.mark_lapsed(due):
             fired.append(task.task_spec.bpmn_id)
-            if activity is not None and activity.state == TaskState.READY:
-                activity._set_internal_data(**{projections.LAPSED: due_at.isoformat()})
             self.record("timer_fired", str(task.id), task.task_spec.bpmn_id,
                         {"due_at": local_iso(due_at), "fired_at": local_iso(self.now),
                          "attached_to": activity.task_spec.bpmn_id if activity else None, "path": path},
@@ -320,7 +315,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         raise Conflict(f"任务 {task_id} 已不在待办状态")
     stored_files = _stored_files(session, schema, data, actor.username, instance.id)
     if schema is not None:
-        data, errors = forms.validate(schema, data, stored_files.__contains__, current=form_data(task), now=now)
+        data, errors = forms.validate(schema, data, stored_files.__contains__, current=steps.form_data(task), now=now)
         if errors:
             raise FormInvalid(human.task_name, errors)
     # Task ids are new in a replay: of several ready instances of one step (multi-instance), the
@@ -332,32 +327,11 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         if len(twins) > 1:
             ordinal["ordinal"] = twins.index(task)
 
-    def submit() -> None:
-        put_form_data(task, data)
-        task.run()
-
-    path = run.advance(submit)
+    path = run.advance(steps.submit(task, data))
     evidence = _link_files(session, schema=schema, data=data, instance_id=instance.id, task_name=human.task_name,
                            now=now, stored_files=stored_files)
     run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence, **ordinal})
     return run.save()
-
-
-def form_data(task: Any) -> dict[str, Any]:
-    """The data a user task's form opens on: under the task's spiffworkflow:variableName, when it has one."""
-    variable = getattr(task.task_spec, "variable", None)
-    current = task.data.get(variable) if variable else task.data
-    return current if isinstance(current, dict) else {}
-
-
-def put_form_data(task: Any, data: dict[str, Any]) -> None:
-    """A submission replaces the fields it names; with spiffworkflow:variableName it goes under that variable,
-    as Spiff's add_data_from_form puts it."""
-    variable = getattr(task.task_spec, "variable", None)
-    if variable:
-        task.set_data(**{variable: data})
-    else:
-        task.data.update(data)
 
 
 def _lane_units(run: _Run, lanes: Any, data: dict[str, Any]) -> set[str | None]:
@@ -453,13 +427,8 @@ def retry(session: Session, instance_id: str, actor: Actor, now: datetime) -> In
     run = _Run(session, instance, now, actor.username, definition_digest=digest)
     run.catch_up()
     failed = run.workflow.get_tasks(state=TaskState.ERROR)
-
-    def reset() -> None:
-        for task in failed:
-            task._set_state(TaskState.READY)
-
     names = [t.task_spec.bpmn_id for t in failed]
-    path = run.advance(reset)
+    path = run.advance(steps.retry(failed))
     run.record("retried", None, ",".join(names), {"tasks": names, "path": path})
     run.save()
     # Timers held back while the instance was in error fire at the next tick.

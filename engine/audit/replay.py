@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import decisions, definitions, messages, projections, runtime
+from engine import decisions, definitions, messages, projections, runtime, steps
 from engine.audit import checkpoints, records
 from engine.audit.integrity import Failure, check_chain, check_evidence, events_of
 from engine.errors import HandlerError, ZhunruError
@@ -136,12 +136,9 @@ class _Replay:
                                     and (due := projections.timer_due(t)) is not None and due < event.at)
             if not pending:
                 return self.timer_path  # fired together with an earlier timer of the same moment
-            due = [(t, d, projections.attached_activity(t)) for t, d in projections.waiting_timers(workflow)
-                   if d < event.at]
+            due = steps.due_timers(workflow, event.at)
             self.timer_path = self._steps(workflow.refresh_timers)
-            for timer, due_at, activity in due:  # as the command marked a step whose deadline passed
-                if timer.state != TaskState.WAITING and activity is not None and activity.state == TaskState.READY:
-                    activity._set_internal_data(**{projections.LAPSED: due_at.isoformat()})
+            steps.mark_lapsed(due)
             return self.timer_path
         if kind == "task_completed":
             ready = [t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -153,11 +150,7 @@ class _Replay:
                 raise Divergence(f"重放时环节 {event.task_name} 只有 {len(ready)} 个待办，"
                                  f"记录办理的是第 {ordinal + 1} 个")
             task = next((t for t in ready if str(t.id) == event.task_id), ready[ordinal])
-
-            def submit() -> None:
-                runtime.put_form_data(task, data["data"])
-                task.run()
-            return self._steps(submit)
+            return self._steps(steps.submit(task, data["data"]))
         if kind == "message_received":
             if event.task_name is None:
                 raise Divergence("记录的消息没有名称")
@@ -167,12 +160,7 @@ class _Replay:
                 raise Divergence(f"重放时消息 {event.task_name} 未能送达: {exc}") from exc
             return self._steps(lambda: workflow.catch(message))
         if kind == "retried":
-            failed = workflow.get_tasks(state=TaskState.ERROR)
-
-            def reset() -> None:
-                for task in failed:
-                    task._set_state(TaskState.READY)
-            return self._steps(reset)
+            return self._steps(steps.retry(workflow.get_tasks(state=TaskState.ERROR)))
         if kind == "deadline_recounted":
             for moved in data["timers"]:
                 timers = self._waiting(_named(moved["timer"]))
