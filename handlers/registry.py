@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # the engine imports this registry while it loads (and `zhunru setting show` only for settings)
+    from marshmallow import Schema
+    from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:  # the engine imports this registry while it loads; the context needs the engine loaded
     from engine.operator_context import OperatorContext, RegisterWrite
 
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the engine imports this registry while it loads; the contex
 class Operator:
     name: str
     description: str
-    params: type[Schema]
+    params: type["Schema"]
     handle: Callable[[dict[str, Any], "OperatorContext"], dict[str, Any]]
     # Run again when a case is replayed, for what it does to the case itself (an extension moves a deadline)
     # or to a register that checks the replay (the ledgers); the others' recorded answers stand for them.
@@ -37,7 +37,7 @@ class Operator:
 
 
 @cache
-def _schema(params: type[Schema]) -> Schema:
+def _schema(params: type["Schema"]) -> "Schema":
     """One instance per operator: loading does not change a schema, and making one costs more than a load."""
     return params()
 
@@ -73,7 +73,7 @@ def settings() -> dict[str, Any]:
     return SETTINGS
 
 
-def replay_checks() -> list[Callable[[Session, str, list["RegisterWrite"]], str | None]]:
+def replay_checks() -> list[Callable[["Session", str, list["RegisterWrite"]], str | None]]:
     """The registers' checks of what a replay wrote against what they keep; each answers what differs."""
     from .registers import ledger_check
 
