@@ -247,7 +247,7 @@ def add_pinned(session: Session, parser: BpmnDmnParser, pins: dict[str, int]) ->
         row = session.scalars(select(DecisionDefinition).where(
             DecisionDefinition.decision_key == key, DecisionDefinition.version == version)).first()
         if row is None:
-            raise NotFound(f"决策表 {key} 没有版本 v{version}")
+            raise NotFound(f"决策表 {key} 没有版本 v{version}", what="decision", key=key)
         parser.add_dmn_xml(etree.fromstring(row.xml.encode("utf-8")), row.filename)
 
 
@@ -293,7 +293,8 @@ def version_row(session: Session, key: str, version: int | None = None) -> Decis
     query = query.where(DecisionDefinition.version == version) if version is not None else query
     row = session.scalars(query.order_by(DecisionDefinition.version.desc()).limit(1)).first()
     if row is None:
-        raise NotFound(f"决策表 {key} 未部署" if version is None else f"决策表 {key} 没有版本 v{version}")
+        raise NotFound(f"决策表 {key} 未部署" if version is None else f"决策表 {key} 没有版本 v{version}",
+                       what="decision", key=key)
     return row
 
 

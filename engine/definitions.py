@@ -270,7 +270,7 @@ def _refuse_stale(what: str, key: str, latest: Any, base: int | None) -> None:
     """Someone deployed another version since the one being edited (`base`): refuse, naming them."""
     if base is not None and (latest.version if latest else 0) != base:
         raise Conflict(f"{what} {key} 已由 {latest.deployed_by} 于 {local_iso(latest.deployed_at)} 部署为 "
-                       f"v{latest.version}（你编辑的是 v{base}）；请重新打开最新版本后再修改")
+                       f"v{latest.version}（你编辑的是 v{base}）；请重新打开最新版本后再修改", code="stale_version")
 
 
 def check(session: Session, files: list[tuple[str, bytes]], actor: str, now: datetime) -> list[Problem]:
@@ -422,14 +422,14 @@ def load(session: Session, definition_id: int, digest: str | None = None) -> Loa
     databases. A caller that read the version's digest already passes it."""
     digest = digest or session.scalar(select(Definition.sha256).where(Definition.id == definition_id))
     if digest is None:
-        raise NotFound(f"流程定义 {definition_id} 不存在")
+        raise NotFound(f"流程定义 {definition_id} 不存在", what="definition", key=definition_id)
     cached = None if restore_mode.COLD else _CACHE.get((definition_id, digest))
     if cached is not None:
         _CACHE.move_to_end((definition_id, digest))
         return cached
     row = session.get(Definition, definition_id)
     if row is None:
-        raise NotFound(f"流程定义 {definition_id} 不存在")
+        raise NotFound(f"流程定义 {definition_id} 不存在", what="definition", key=definition_id)
     documents = [(row.filename, row.xml.encode("utf-8"))]
     pending = list(row.dependencies)
     while pending:

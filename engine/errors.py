@@ -1,12 +1,25 @@
-"""One error hierarchy for the engine; each error carries ids, never HTTP codes."""
+"""One error hierarchy for the engine; each error carries a stable snake_case `code` and ids, never HTTP codes.
+
+A client tells errors apart by `code`, never by the (Chinese) message. Where one class is raised for reasons a
+client must tell apart, an instance carries a more specific code, one of the class's `codes`; only `web/` maps
+codes to HTTP statuses.
+"""
+from typing import ClassVar
 
 
 class ZhunruError(Exception):
     """Base of every error Zhunru reports to a user."""
 
-    def __init__(self, message: str):
+    code: str = "error"
+    codes: ClassVar[tuple[str, ...]] = ()  # the more specific codes an instance may carry
+
+    def __init__(self, message: str, *, code: str | None = None):
         super().__init__(message)
         self.message = message
+        if code is not None:
+            if code not in self.codes:
+                raise ValueError(f"{type(self).__name__} has no code {code!r} (known: {self.codes})")
+            self.code = code
 
     def __str__(self) -> str:
         return self.message
@@ -15,17 +28,32 @@ class ZhunruError(Exception):
 class InvalidInput(ZhunruError):
     """A request's arguments are malformed (bad JSON, bad date, unknown option)."""
 
+    code = "invalid_input"
+
 
 class NotFound(ZhunruError):
-    """The named process, instance, task, user or file does not exist."""
+    """The named process, instance, task, user or file does not exist; `what` and `key` name it when known."""
+
+    code = "not_found"
+
+    def __init__(self, message: str, *, what: str | None = None, key: str | int | None = None):
+        super().__init__(message)
+        self.what = what
+        self.key = key
 
 
 class NotEntitled(ZhunruError):
     """The acting user may not do this."""
 
+    code = "not_entitled"
+
 
 class Conflict(ZhunruError):
-    """The object changed under the caller: task already completed, stale version."""
+    """The object is not in a state that allows this: a task claimed by someone or no longer open, a version
+    changed since the caller read it."""
+
+    code = "conflict"
+    codes = ("already_claimed", "task_closed", "stale_version")
 
 
 class Problem:
@@ -44,13 +72,25 @@ class Problem:
 class DefinitionError(ZhunruError):
     """Diagrams or forms were refused; nothing of the deployment was stored."""
 
+    code = "definition_invalid"
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    @property
+    def errors(self) -> dict[str, str]:
+        """The problems by element id (by file name where no element is named), as a field's errors are."""
+        found: dict[str, list[str]] = {}
+        for problem in self.problems:
+            found.setdefault(problem.element_id or problem.filename, []).append(problem.message)
+        return {where: "；".join(messages) for where, messages in found.items()}
+
 
 class FormInvalid(ZhunruError):
     """Submitted data does not satisfy the task's form; `errors` maps field key to message."""
+
+    code = "form_invalid"
 
     def __init__(self, task_name: str, errors: dict[str, str]):
         self.task_name = task_name
@@ -59,35 +99,23 @@ class FormInvalid(ZhunruError):
         super().__init__(f"任务 {task_name} 的表单数据无效: {detail}")
 
 
-class ScriptError(ZhunruError):
-    """A script or expression failed or was refused by the sandbox."""
-
-    def __init__(self, task_name: str, message: str):
-        self.task_name = task_name
-        super().__init__(f"{task_name}: {message}")
-
-
 class HandlerError(ZhunruError):
-    """A service-task handler failed; the message is the handler's own."""
+    """A service-task handler failed; `detail` is the handler's own message."""
 
-    def __init__(self, operator: str, task_name: str, message: str):
+    code = "handler_failed"
+
+    def __init__(self, operator: str, task_name: str, detail: str):
         self.operator = operator
         self.task_name = task_name
-        super().__init__(f"服务任务 {task_name} (operator {operator}) 失败: {message}")
-
-
-class WorkflowFailed(ZhunruError):
-    """The engine raised while running steps; the instance is in the error state."""
-
-    def __init__(self, instance_id: str, task_name: str | None, message: str):
-        self.instance_id = instance_id
-        self.task_name = task_name
-        super().__init__(message)
+        self.detail = detail
+        super().__init__(f"服务任务 {task_name} (operator {operator}) 失败: {detail}")
 
 
 class LimitExceeded(ZhunruError):
     """Diagram code (a script, expression or instruction template) ran over the CPU-time or memory limit of
     the settings, or would have built a result beyond it; `where` names the element when known."""
+
+    code = "limit_exceeded"
 
     def __init__(self, detail: str, where: str | None = None):
         self.detail = detail

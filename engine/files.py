@@ -98,7 +98,7 @@ def clean_unlinked(session: Session, now: datetime, batch: int = 500) -> int:
 def get(session: Session, file_id: str) -> StoredFile:
     row = session.get(StoredFile, file_id)
     if row is None:
-        raise NotFound(f"文件 {file_id} 不存在")
+        raise NotFound(f"文件 {file_id} 不存在", what="file", key=file_id)
     return row
 
 

@@ -120,7 +120,7 @@ def instance_view(session: Session, instance_id: str, now: datetime, viewer: Act
     """The case as `viewer` may see it (personal data masked unless theirs to see; None: the console)."""
     instance = session.get(Instance, instance_id)
     if instance is None:
-        raise NotFound(f"实例 {instance_id} 不存在")
+        raise NotFound(f"实例 {instance_id} 不存在", what="instance", key=instance_id)
     loaded = definitions.load(session, instance.definition_id)
     specs = _steps(loaded)
     workflow = serialization.restore(instance.state, loaded.specs)
@@ -185,7 +185,7 @@ def history_view(session: Session, instance_id: str, viewer: Actor | None = None
     """The case's events as `viewer` may see them (personal data masked unless theirs to see)."""
     instance = session.get(Instance, instance_id)
     if instance is None:
-        raise NotFound(f"实例 {instance_id} 不存在")
+        raise NotFound(f"实例 {instance_id} 不存在", what="instance", key=instance_id)
     loaded = definitions.load(session, instance.definition_id)
     spec = loaded.spec
     specs = _steps(loaded)
@@ -213,7 +213,7 @@ def task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> 
     The actor must be entitled to act on the task or lead its organisation; otherwise it does not exist."""
     task = session.get(HumanTask, task_id)
     if task is None or not (assignment.may_act(task, actor) or assignment.leads(actor, task)):
-        raise NotFound(f"任务 {task_id} 不存在或无权查看")
+        raise NotFound(f"任务 {task_id} 不存在或无权查看", what="task", key=task_id)
     instance = session.get_one(Instance, task.instance_id)
     loaded = definitions.load(session, instance.definition_id)
     workflow = serialization.restore(instance.state, loaded.specs)

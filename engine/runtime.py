@@ -200,7 +200,7 @@ _FORMS = FormDefinition.__table__
 def _lock_instance(session: Session, instance_id: str) -> tuple[Instance, str]:
     found = instance_rows.locked(session, instance_id)
     if found is None:
-        raise NotFound(f"实例 {instance_id} 不存在")
+        raise NotFound(f"实例 {instance_id} 不存在", what="instance", key=instance_id)
     return found
 
 
@@ -312,7 +312,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
     run.catch_up()
     task = run.workflow.get_task_from_id(uuid.UUID(task_id))
     if task is None or task.state != TaskState.READY:
-        raise Conflict(f"任务 {task_id} 已不在待办状态")
+        raise Conflict(f"任务 {task_id} 已不在待办状态", code="task_closed")
     stored_files = _stored_files(session, schema, data, actor.username, instance.id)
     if schema is not None:
         data, errors = forms.validate(schema, data, stored_files.__contains__, current=steps.form_data(task), now=now)

@@ -30,7 +30,7 @@ def latest_version(session: Session, process_id: str) -> Version:
     found = direct.rows(session, _NEWEST, {"process_id": process_id})
     if not found:
         known = ", ".join(session.scalars(select(Definition.process_id).distinct().order_by(Definition.process_id)))
-        raise NotFound(f"流程 {process_id} 未部署 (已部署: {known or '无'})")
+        raise NotFound(f"流程 {process_id} 未部署 (已部署: {known or '无'})", what="process", key=process_id)
     return Version(*found[0])
 
 
@@ -71,7 +71,7 @@ def version_row(session: Session, process_id: str, version: int | None = None) -
     row = session.scalars(select(Definition).where(Definition.process_id == process_id,
                                                    Definition.version == version)).first()
     if row is None:
-        raise NotFound(f"流程 {process_id} 没有版本 v{version}")
+        raise NotFound(f"流程 {process_id} 没有版本 v{version}", what="process", key=process_id)
     return row
 
 

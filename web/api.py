@@ -3,16 +3,18 @@
 Task and instance objects carry the same fields as the CLI's --json output.
 """
 from flask import Flask, g, request
-from flask_smorest import Api, Blueprint, abort
+from flask_smorest import Blueprint, abort
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from engine import files, queries, runtime, versions
 from engine.people import access, claims, credentials
 from engine.timing.clock import system_now
+from handlers.registers import ledgers
 from handlers.vocabulary import VOCABULARIES
 
 from .db import transaction
+from .errors import CODES, STATUS, Api
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="准入 Zhunru 接口")
 ERRORS = {400: "请求无效", 401: "未提供或无效的令牌", 403: "无权操作", 404: "不存在或无权查看",
@@ -20,10 +22,13 @@ ERRORS = {400: "请求无效", 401: "未提供或无效的令牌", 403: "无权�
 
 
 class ApiErrorSchema(Schema):
-    code = fields.Integer(required=True)
-    message = fields.String(required=True)
-    status = fields.String()
-    errors = fields.Dict()
+    """Every error answer: a stable code to act on, a message to show, and field errors when fields are at fault."""
+
+    code = fields.String(required=True, validate=validate.OneOf(CODES),
+                         metadata={"description": "稳定的错误代码，据此区分错误 (不要解析 message)"})
+    message = fields.String(required=True, metadata={"description": "给人看的说明 (中文)"})
+    errors = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "字段 → 问题；仅在字段有误时出现 (表单字段、请求参数、流程图元素)"})
 
 
 class ProcessSchema(Schema):
@@ -65,8 +70,9 @@ class ComplaintSchema(Schema):
 
 class ComplaintReceivedSchema(Schema):
     instance_id = fields.String(required=True)
-    complaint_no = fields.String(required=True,
-                                 metadata={"description": "投诉编号，带受理地区的前缀，如 XY-TS-2026-0001"})
+    complaint_no = fields.String(required=True, allow_none=True,
+                                 metadata={"description": "投诉编号，带受理地区的前缀，如 XY-TS-2026-0001 "
+                                                          "(投诉台账所登记的；流程未登记台账时为空)"})
     status = fields.String(required=True)
     repeat_of = fields.String(allow_none=True,
                               metadata={"description": "重复投诉并入的在办件 (其投诉举报人随该办件一并答复)"})
@@ -190,11 +196,13 @@ class UploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-def _errors(*codes: int):
-    """Document the JSON error answers a route may give."""
+def _errors(*statuses: int):
+    """Document the JSON error answers a route may give, each status with the codes it answers."""
     def decorate(view):
-        for code in codes:
-            view = blp.alt_response(code, schema=ApiErrorSchema, description=ERRORS[code])(view)
+        for status in statuses:
+            codes = ", ".join(code for code, answered in STATUS.items() if answered == status)
+            view = blp.alt_response(status, schema=ApiErrorSchema,
+                                    description=f"{ERRORS[status]} (code: {codes})")(view)
         return view
     return decorate
 
@@ -204,11 +212,11 @@ def authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        abort(401, message="需要 Authorization: Bearer <令牌> (由 zhunru user token 生成)")
+        abort(401, message="需要 Authorization: Bearer <令牌> (由 zhunru user token 生成)", code="unauthenticated")
     with transaction() as db:
         g.api_actor = credentials.actor_for_token(db, token.strip(), system_now())
     if g.api_actor is None:
-        abort(401, message="令牌无效、已过期或已吊销 (zhunru user token --list 查看)")
+        abort(401, message="令牌无效、已过期或已吊销 (zhunru user token --list 查看)", code="token_invalid")
 
 
 @blp.route("/processes")
@@ -239,10 +247,11 @@ def receive_complaint(body):
     """受理投诉举报 (12345 热线平台推送，启动投诉流程的消息)"""
     with transaction() as db:
         instance = runtime.start_instance(db, "complaint", body, g.api_actor, system_now())
-        data = queries.instance_view(db, instance.id, system_now())["data"]
-        merged = (data.get("merge_result") or {}).get("delivered")
-        return {"instance_id": instance.id, "complaint_no": data["number_result"]["number"],
-                "status": instance.status, "repeat_of": data["find_repeat_result"]["instance_id"] if merged else None}
+        # The case's complaint ledger row, not the diagram's variables (a process owner may rename those).
+        row = next(iter(ledgers.items(db, ledger="complaint", case=instance.id)), None)
+        merged = row is not None and row["status"] == "merged"
+        return {"instance_id": instance.id, "complaint_no": row["item_key"] if row else None,
+                "status": instance.status, "repeat_of": row["detail"].get("merged_into") if merged else None}
 
 
 @blp.route("/instances/<instance_id>")

@@ -5,13 +5,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import settings
-from engine.errors import Conflict, FormInvalid, InvalidInput, NotEntitled, NotFound, ZhunruError
 from engine.store.db import make_engine, make_sessionmaker
 from engine.timing.clock import deadline_text
 
@@ -22,6 +21,7 @@ from . import (
     case_messages,
     clue_records,
     decision_pages,
+    errors,
     health,
     logs,
     naming,
@@ -32,12 +32,6 @@ from . import (
     vendor,
 )
 from .i18n import EVENT_KINDS, language, text
-
-STATUS = {NotFound: 404, NotEntitled: 403, FormInvalid: 422, InvalidInput: 400, Conflict: 409}
-
-
-def status_of(exc: ZhunruError) -> int:
-    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
 
 
 def _secret_key(instance_path: str) -> str:
@@ -90,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["int"] = safety.BoundedInt  # before any route is added
     csrf = CSRFProtect(app)
+    errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
@@ -110,9 +105,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def event_texts():
         return {"EVENT_KINDS_TEXT": {kind: text(kind) for kind in EVENT_KINDS}}
 
-    def wants_json() -> bool:
-        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
     @app.before_request
     def refuse_unreadable():
         # NUL (PostgreSQL cannot hold it), CR/LF and unreadable JSON bodies, up front (web/safety.py).
@@ -123,35 +115,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
-
-    @app.errorhandler(ZhunruError)
-    def zhunru_error(exc: ZhunruError):
-        code = status_of(exc)
-        if wants_json():
-            body: dict[str, Any] = {"code": code, "message": str(exc)}
-            if isinstance(exc, FormInvalid):
-                body["errors"] = exc.errors
-            return jsonify(body), code
-        return render_template("error.html", code=code, message=str(exc)), code
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):
-        message = "表单已过期或缺少安全令牌 (CSRF)，请刷新页面后重试"
-        if wants_json():
-            return jsonify({"code": 400, "message": message}), 400
-        return render_template("error.html", code=400, message=message), 400
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        if wants_json():
-            return jsonify({"code": 404, "message": "不存在"}), 404
-        return render_template("error.html", code=404, message=text("not_found")), 404
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        message = "上传内容过大 (每次提交合计不超过 64 MB，单个文件不超过 20 MB)"
-        if wants_json():
-            return jsonify({"code": 413, "message": message}), 413
-        return render_template("error.html", code=413, message=message), 413
 
     return app

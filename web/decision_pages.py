@@ -12,6 +12,7 @@ from engine.timing.clock import local_iso, system_now
 from . import owners
 from .auth import current_actor
 from .db import transaction
+from .errors import refuse
 
 bp = Blueprint("decisions", __name__)
 bp.before_request(owners.owners_only)
@@ -113,8 +114,7 @@ def deploy(key: str):
         try:
             deployed = definitions.deploy(db, [file], current_actor().username, system_now(), expected={key: base})
         except DefinitionError as exc:
-            return jsonify({"code": 422, "message": "决策表有问题，未部署",
-                            "problems": owners._problems(exc.problems)}), 422
+            return refuse(exc, "决策表有问题，未部署")
         result = next(d for d in deployed if d.kind == "decision")
         processes = [d for d in deployed if d.kind == "process" and d.created]
         # Running cases of the processes that now evaluate the new version keep the one they started with.

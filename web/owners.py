@@ -15,6 +15,7 @@ from handlers import registry
 
 from .auth import current_actor, login_required
 from .db import transaction
+from .errors import refuse
 from .safety import attachment
 
 bp = Blueprint("owners", __name__)
@@ -130,7 +131,7 @@ def deploy_process(process_id: str):
             deployed = definitions.deploy(db, [(existing or filename, xml)], current_actor().username,
                                           system_now(), expected={process_id: base})
         except DefinitionError as exc:
-            return jsonify({"code": 422, "message": "流程图有问题，未部署", "problems": _problems(exc.problems)}), 422
+            return refuse(exc, "流程图有问题，未部署")
         result = next((d for d in deployed if d.key == process_id), None)
         if result is None:
             raise InvalidInput(f"流程图中没有 id 为 {process_id} 的可执行流程")
@@ -212,6 +213,6 @@ def deploy_form(form_key: str):
             deployed = definitions.deploy(db, [file], current_actor().username, system_now(),
                                           expected={form_key: _base_version(body)})
         except DefinitionError as exc:
-            return jsonify({"code": 422, "message": "表单有问题，未部署", "problems": _problems(exc.problems)}), 422
+            return refuse(exc, "表单有问题，未部署")
     return jsonify({"version": deployed[0].version, "created": deployed[0].created})
 

@@ -140,7 +140,7 @@ def complete(task_id: str):
     with transaction() as db:
         human = db.get(HumanTask, task_id)
         if human is None:  # as another organisation's task answers (task_rows.require_known)
-            raise NotFound(f"任务 {task_id} 不存在或已办结")
+            raise NotFound(f"任务 {task_id} 不存在或已办结", what="task", key=task_id)
         task_rows.require_known(db, human, actor)
         if not assignment.may_act(human, actor):
             raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")

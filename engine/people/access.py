@@ -57,7 +57,7 @@ def require_instance(session: Session, actor: Actor, instance_id: str) -> Instan
     instance = session.scalars(select(Instance).where(Instance.id == instance_id,
                                                       visible(actor, jurisdiction(session, actor)))).first()
     if instance is None:
-        raise NotFound(f"办件 {instance_id} 不存在或无权查看")
+        raise NotFound(f"办件 {instance_id} 不存在或无权查看", what="instance", key=instance_id)
     return instance
 
 
@@ -71,4 +71,4 @@ def require_file(session: Session, actor: Actor, file_id: str) -> StoredFile:
     if row is not None and session.scalars(select(Instance.id).where(Instance.id.in_(used_in), visible(actor, within))
                                            .limit(1)).first():
         return row
-    raise NotFound(f"文件 {file_id} 不存在或无权下载")
+    raise NotFound(f"文件 {file_id} 不存在或无权下载", what="file", key=file_id)

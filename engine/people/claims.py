@@ -29,9 +29,9 @@ def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> HumanT
     """Take an unclaimed task of one's organisation (or group) as one's own."""
     task, instance = _task(session, task_id, actor)
     if task.assignee == actor.username:
-        raise Conflict(f"任务 {task_id} 已由你认领")
+        raise Conflict(f"任务 {task_id} 已由你认领", code="already_claimed")
     if task.assignee is not None:  # never who holds it
-        raise Conflict(f"任务 {task_id} 已被认领")
+        raise Conflict(f"任务 {task_id} 已被认领", code="already_claimed")
     if not assignment.may_act(task, actor):
         raise NotEntitled(f"用户 {actor.username} 无权认领任务 {task_id}")
     task.assignee = actor.username

@@ -57,7 +57,7 @@ def actor(session: Session, username: str) -> Actor:
         select(User, Organisation.code).outerjoin(Organisation, User.organisation_id == Organisation.id)
         .where(User.username == username)).first()
     if row is None:
-        raise NotFound(f"用户 {username} 不存在")
+        raise NotFound(f"用户 {username} 不存在", what="user", key=username)
     user, org_code = row
     return Actor(user.username, org_code, tuple(user.roles))
 
@@ -93,7 +93,7 @@ def add_organisation(session: Session, *, code: str, name: str, kind: str, paren
     if parent is not None:
         parent_row = organisation(session, parent)
         if parent_row is None:
-            raise NotFound(f"上级单位 {parent} 不存在")
+            raise NotFound(f"上级单位 {parent} 不存在", what="organisation", key=parent)
     org = Organisation(code=code, name=name, kind=kind, parent_id=parent_row.id if parent_row else None,
                        function=function or None, number_prefix=number_prefix or None)
     session.add(org)
@@ -139,7 +139,7 @@ def add_user(session: Session, *, username: str, display_name: str, organisation
     if organisation_code is not None:
         org = organisation(session, organisation_code)
         if org is None:
-            raise NotFound(f"单位 {organisation_code} 不存在")
+            raise NotFound(f"单位 {organisation_code} 不存在", what="organisation", key=organisation_code)
         org_id = org.id
     user = User(username=username, display_name=display_name, organisation_id=org_id, roles=roles,
                 password_hash=password_hash, created_at=now)
@@ -159,7 +159,7 @@ def users(session: Session) -> list[dict]:
 def user_row(session: Session, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        raise NotFound(f"用户 {username} 不存在")
+        raise NotFound(f"用户 {username} 不存在", what="user", key=username)
     return user
 
 

@@ -56,7 +56,7 @@ def units(session: Session, of: str, lead_function: str = "ndrc", also: tuple[st
     texts."""
     tree = _tree(session)
     if of not in tree:
-        raise NotFound(f"单位 {of} 不存在")
+        raise NotFound(f"单位 {of} 不存在", what="organisation", key=of)
     region = _government(tree, of)
     upper = _government(tree, region.parent) if region else None
     prefix_from = region

@@ -91,6 +91,6 @@ def write(session: Session, instance: Instance, changes: dict[str, Any]) -> None
     count = direct.execute(session, _update(tuple(indexed)), {"b_id": instance.id, "b_version": version,
                                                               "row_version": version + 1, **values, **indexed})
     if count != 1:
-        raise Conflict(f"实例 {instance.id} 已被他人同时修改，请重试")
+        raise Conflict(f"实例 {instance.id} 已被他人同时修改，请重试", code="stale_version")
     for name, value in (*values.items(), *indexed.items(), ("row_version", version + 1)):
         set_committed_value(instance, name, value)

@@ -54,7 +54,7 @@ assert TaskRow._fields == tuple(column.key for column in _TASKS.columns), "TaskR
 
 
 def _gone(task_id: str) -> NotFound:
-    return NotFound(f"任务 {task_id} 不存在或已办结")
+    return NotFound(f"任务 {task_id} 不存在或已办结", what="task", key=task_id)
 
 
 def lock_case(session: Session, task_id: str) -> tuple[Instance, str]:

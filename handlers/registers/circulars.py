@@ -63,5 +63,5 @@ def one(session: Session, circular_id: int, organisation: str | None, everything
     """One circular, to a member of its region (else as if it did not exist)."""
     circular = session.get(Circular, circular_id)
     if circular is None or not (everything or circular.region in regions_of(session, organisation)):
-        raise NotFound(f"通报 {circular_id} 不存在")
+        raise NotFound(f"通报 {circular_id} 不存在", what="circular", key=circular_id)
     return _as_dict(circular, directory.names(session))

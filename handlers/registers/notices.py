@@ -66,5 +66,5 @@ def published(session: Session) -> list[dict[str, Any]]:
 def one(session: Session, notice_id: int) -> dict[str, Any]:
     notice = session.get(Notice, notice_id)
     if notice is None:
-        raise NotFound(f"通报 {notice_id} 不存在")
+        raise NotFound(f"通报 {notice_id} 不存在", what="notice", key=notice_id)
     return _as_dict(notice)

@@ -229,9 +229,11 @@ def test_a_second_owner_editing_an_old_version_is_refused_naming_the_other_chang
     changed = PROBE.replace(b'name="Fill in"', b'name="Fill in now"')
     with empty_sessions() as s, s.begin():
         definitions.deploy(s, [("probe.bpmn", changed)], "owner_a", at("2026-03-02 10:00"), expected={"probe": 1})
-    with pytest.raises(Conflict, match=r"已由 owner_a 于 2026-03-02T10:00:00\+08:00 部署为 v2（你编辑的是 v1）"):
+    stale = r"已由 owner_a 于 2026-03-02T10:00:00\+08:00 部署为 v2（你编辑的是 v1）"
+    with pytest.raises(Conflict, match=stale) as refused:
         with empty_sessions() as s, s.begin():
             definitions.deploy(s, [("probe.bpmn", PROBE)], "owner_b", at("2026-03-02 10:05"), expected={"probe": 1})
+    assert refused.value.code == "stale_version"
     with empty_sessions() as s:
         assert [v["version"] for v in versions.of_process(s, "probe")] == [2, 1]
 

@@ -90,8 +90,10 @@ def test_ordinary_python_runs_in_the_sandbox_and_escapes_do_not(sessions):
     assert (data["total"], data["label"], data["items"]) == (6, "total=6", [4, 6])
     escape = PROBE.replace(b"total = 0\n", b"total = 0\nopen('/etc/passwd')\n")
     escape = escape.replace(b'id="probe"', b'id="probe_escape"')
-    with pytest.raises(DefinitionError, match="元素 prepare: .*open"):  # a call that can only fail is refused
+    with pytest.raises(DefinitionError) as refused:  # a call that can only fail is refused
         deploy(sessions, "probe_escape.bpmn", escape)
+    assert refused.value.code == "definition_invalid" and list(refused.value.errors) == ["prepare"]
+    assert "open" in refused.value.errors["prepare"]
     escape = escape.replace(b"open('/etc/passwd')", b"'{0.__class__}'.format(1)")
     deploy(sessions, "probe_escape.bpmn", escape)
     bad = Case(sessions, "probe_escape", "admin", at("2026-03-02 09:00"), {"numbers": [1], "amount": 5})

@@ -32,11 +32,12 @@ def test_a_clue_through_the_api(client, token, sessions):
     register = page["items"][0]["task_id"]
     assert client.post(f"/api/v1/tasks/{register}/claim", headers=ndrc).json["assignee"] == "city_ndrc"
     again = client.post(f"/api/v1/tasks/{register}/claim", headers=ndrc)
-    assert again.status_code == 409 and again.json["code"] == 409 and "已由你认领" in again.json["message"]
+    assert again.status_code == 409 and again.json["code"] == "already_claimed"
     assert client.get("/api/v1/tasks?scope=mine", headers=ndrc).json["items"][0]["task_id"] == register
 
     invalid = client.post(f"/api/v1/tasks/{register}/complete", headers=ndrc, json={"data": {"category": "X"}})
-    assert invalid.status_code == 422 and set(invalid.json["errors"]) >= {"category", "summary"}
+    assert invalid.status_code == 422 and invalid.json["code"] == "form_invalid"
+    assert set(invalid.json["errors"]) >= {"category", "summary"}
     done = client.post(f"/api/v1/tasks/{register}/complete", headers=ndrc, json={"data": REGISTER})
     assert done.json == {"instance_id": instance_id, "status": "running", "error": None}
     transfer = client.get("/api/v1/tasks?scope=organisation", headers=ndrc).json["items"][0]
@@ -57,18 +58,39 @@ def test_a_clue_through_the_api(client, token, sessions):
     assert [e["kind"] for e in history if e["kind"] != "service_called"][:2] == ["instance_started", "task_claimed"]
 
 
+def _shape(answer) -> tuple[int, str]:
+    """The status and code of an error answer, after checking it has the one shape."""
+    assert set(answer.json) <= {"code", "message", "errors"} and isinstance(answer.json["message"], str), answer.json
+    return answer.status_code, answer.json["code"]
+
+
 def test_errors_are_json_with_a_code_and_a_message(client, token):
-    assert client.get("/api/v1/tasks").json["code"] == 401
-    assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert _shape(client.get("/api/v1/tasks")) == (401, "unauthenticated")
+    assert _shape(client.get("/api/v1/tasks", headers={"Authorization": "Bearer nonsense"})) == (401, "token_invalid")
     ndrc = token("city_ndrc")
-    missing = client.get("/api/v1/instances/0123456789abcdef", headers=ndrc)
-    assert missing.status_code == 404 and set(missing.json) >= {"code", "message"}
-    assert client.post("/api/v1/instances", headers=ndrc, json={"process_id": "nope"}).status_code == 404
-    assert client.post("/api/v1/instances", headers=ndrc, json={"data": {}}).status_code == 422
-    assert client.get("/api/v1/tasks?scope=everything", headers=ndrc).status_code == 422
-    assert client.get("/api/v1/tasks?page=0", headers=ndrc).status_code == 422
+    assert _shape(client.get("/api/v1/instances/0123456789abcdef", headers=ndrc)) == (404, "not_found")
+    assert _shape(client.post("/api/v1/instances", headers=ndrc, json={"process_id": "nope"})) == (404, "not_found")
+    missing = client.post("/api/v1/instances", headers=ndrc, json={"data": {}})
+    assert _shape(missing) == (422, "validation_failed") and set(missing.json["errors"]) == {"process_id"}
+    scope = client.get("/api/v1/tasks?scope=everything", headers=ndrc)
+    assert _shape(scope) == (422, "validation_failed") and set(scope.json["errors"]) == {"scope"}
+    assert _shape(client.get("/api/v1/tasks?page=0", headers=ndrc)) == (422, "validation_failed")
+    assert _shape(client.get("/api/v1/no-such-route", headers=ndrc)) == (404, "not_found")
+    wrong_method = client.delete("/api/v1/tasks", headers=ndrc)
+    assert _shape(wrong_method) == (405, "method_not_allowed") and "GET" in wrong_method.headers["Allow"]
     county = token("county_transport")
-    assert client.post("/api/v1/instances", headers=county, json={"process_id": "clue_0137"}).status_code == 403
+    assert _shape(client.post("/api/v1/instances", headers=county, json={"process_id": "clue_0137"})) == (
+        403, "not_entitled")
+
+
+def test_the_openapi_document_describes_the_one_error_shape(client):
+    spec = client.get("/api/v1/openapi.json").json
+    error = spec["components"]["schemas"]["ApiError"]
+    assert set(error["properties"]) == {"code", "message", "errors"} and set(error["required"]) == {"code", "message"}
+    assert {"invalid_input", "not_found", "already_claimed", "form_invalid", "validation_failed",
+            "internal_error"} <= set(error["properties"]["code"]["enum"])
+    conflict = spec["paths"]["/api/v1/tasks/{task_id}/claim"]["post"]["responses"]["409"]
+    assert "already_claimed" in conflict["description"]
 
 
 def test_another_unit_gets_404_for_a_case_it_has_no_part_in(client, token):
@@ -88,7 +110,7 @@ def test_files_can_be_uploaded_for_form_data(client, token):
     assert answer.status_code == 201 and len(answer.json["sha256"]) == 64
     refused = client.post("/api/v1/files", headers=token("city_ndrc"),
                           data={"file": (io.BytesIO(b"MZ"), "tool.exe")}, content_type="multipart/form-data")
-    assert refused.status_code == 400 and "不允许" in refused.json["message"]
+    assert (refused.status_code, refused.json["code"]) == (400, "invalid_input") and "不允许" in refused.json["message"]
 
 
 def test_openapi_document_describes_every_route_and_the_bearer_scheme(client):

@@ -6,9 +6,10 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+from engine import definitions
 from engine.people import credentials
 from handlers.registers import ledgers
-from tests.conftest import at
+from tests.conftest import ROOT, at
 from tests.driver import Case
 from tests.integration.test_complaint import ASSIST, HANDLE, INTAKE, RAW, REPLY
 from tests.web.conftest import sign_in
@@ -43,9 +44,32 @@ def test_the_hotline_platform_pushes_complaints_and_repeats_are_merged(client, p
             ("XY-TS-2026-0001", "open"), ("XY-TS-2026-0002", "merged")]
 
 
+def test_the_answer_is_the_ledger_row_whatever_the_diagram_names_its_variables(client, platform, sessions):
+    xml = (ROOT / "processes" / "complaint.bpmn").read_text()
+    for variable, renamed in (("number_result", "numbering"), ("find_repeat_result", "earlier_case"),
+                              ("merge_result", "merge_answer")):  # as a process owner may in the modeller
+        xml = xml.replace(variable, renamed)
+    with sessions() as s, s.begin():
+        [deployed] = definitions.deploy(s, [("processes/complaint.bpmn", xml.encode())], "admin",
+                                        at("2026-03-01 08:00"))
+        assert deployed.created
+    first = client.post("/api/v1/complaints", headers=platform, json=INTAKE)
+    repeat = client.post("/api/v1/complaints", headers=platform,
+                         json=dict(INTAKE, hotline_ref="12345-20260302-0099", complainant="赵先生"))
+    assert (first.status_code, repeat.status_code) == (201, 201), (first.json, repeat.json)
+    with sessions() as s:
+        rows = {row["instance_id"]: row for row in ledgers.items(s, ledger="complaint")}
+    opened, merged = rows[first.json["instance_id"]], rows[repeat.json["instance_id"]]
+    assert first.json == {"instance_id": opened["instance_id"], "complaint_no": opened["item_key"], "status": "running",
+                          "repeat_of": None}
+    assert repeat.json == {"instance_id": merged["instance_id"], "complaint_no": merged["item_key"],
+                           "status": "completed", "repeat_of": first.json["instance_id"]}
+    assert (opened["item_key"], merged["item_key"]) == ("XY-TS-2026-0001", "XY-TS-2026-0002")
+
+
 def test_bad_pushes_get_field_errors_and_store_nothing(client, platform, sessions):
     bad = client.post("/api/v1/complaints", headers=platform, json=dict(INTAKE, channel="fax", phone="", extra="x"))
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and bad.json["code"] == "form_invalid"
     assert set(bad.json["errors"]) == {"channel", "phone", "extra"}
     assert client.post("/api/v1/complaints", json=INTAKE).status_code == 401
     with sessions() as s, s.begin():

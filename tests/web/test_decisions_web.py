@@ -48,19 +48,22 @@ def test_the_list_validate_and_a_stale_deployment(client, sessions):
     assert post(client, "/decisions/approval_level/validate", token, {"xml": DMN.decode()}).get_json() == {
         "problems": []}
     refused = post(client, "/decisions/approval_level/deploy", token, {"xml": broken, "base_version": 1})
-    assert refused.status_code == 422 and refused.get_json()["problems"][0]["element"] == "rule_small"
+    assert refused.status_code == 422 and refused.get_json()["code"] == "definition_invalid"
+    assert list(refused.get_json()["errors"]) == ["rule_small"] and "沙箱" in refused.get_json()["errors"]["rule_small"]
     other = post(client, "/decisions/other_key/validate", token, {"xml": DMN.decode()})
-    assert other.status_code == 400 and "approval_level" in other.get_json()["message"]
+    assert other.status_code == 400 and other.get_json()["code"] == "invalid_input"
+    assert "approval_level" in other.get_json()["message"]
 
     deploy(sessions, [("decisions/approval_level.dmn", DMN.replace(b'"clerk"', b'"officer"'))], user="admin")
     stale = post(client, "/decisions/approval_level/deploy", token,
                  {"xml": DMN.decode().replace('"clerk"', '"teller"'), "base_version": 1})
-    assert stale.status_code == 409
+    assert stale.status_code == 409 and stale.get_json()["code"] == "stale_version"
     assert re.search(r"决策表 approval_level 已由 admin 于 .* 部署为 v2（你编辑的是 v1）", stale.get_json()["message"])
     assert decision_versions(sessions) == [(1, "admin"), (2, "admin")]
     without_token = client.post("/decisions/approval_level/deploy", json={"xml": DMN.decode(), "base_version": 2},
                                 headers={"Accept": "application/json"})
-    assert without_token.status_code == 400 and decision_versions(sessions) == [(1, "admin"), (2, "admin")]
+    assert without_token.status_code == 400 and without_token.get_json()["code"] == "csrf_failed"
+    assert decision_versions(sessions) == [(1, "admin"), (2, "admin")]
 
 
 def test_owner_opens_the_table_edits_a_cell_and_deploys(live_server, page, sessions, monkeypatch):

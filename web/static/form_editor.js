@@ -37,8 +37,8 @@
 
   document.getElementById('deploy').addEventListener('click', async () => {
     const [response, answer] = await post(page.deploy_url, { base_version: baseVersion });
-    if (!response.ok) {
-      list(answer.problems || []);
+    if (!response.ok) {  // a refused form names its problems by element id, as a form's errors are by field
+      list(Object.entries(answer.errors || {}).map(([element, message]) => ({ element, message })));
       say(answer.message || response.statusText, 'error');
       return;
     }

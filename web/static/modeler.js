@@ -253,6 +253,11 @@
     problemList.replaceChildren();
   }
 
+  // A refused deployment names its problems as errors by element id (or file name), as a form's are by field.
+  function problemsOf(errors) {
+    return Object.entries(errors || {}).map(([element, message]) => ({ element, message }));
+  }
+
   function showProblems(problems) {
     clearProblems();
     problems.forEach((p) => {
@@ -307,9 +312,10 @@
 
   document.getElementById('deploy').addEventListener('click', async () => {
     const [response, answer] = await post(page.deploy_url, { base_version: baseVersion });
-    if (response.status === 422 && answer.problems) {
-      showProblems(answer.problems);
-      say(`${answer.message}：${answer.problems.length} 个问题`, 'error');
+    if (answer.code === 'definition_invalid') {
+      const found = problemsOf(answer.errors);
+      showProblems(found);
+      say(`${answer.message}：${found.length} 个问题`, 'error');
       return;
     }
     if (!response.ok) {
