@@ -33,9 +33,11 @@ def main() -> None:
 
 
 @main.command(help="创建或升级数据库结构，部署 forms/、decisions/ 与 processes/ 中的全部定义")
-@click.option("--demo", is_flag=True, help="同时载入演示单位与用户")
+@click.option("--demo", is_flag=True, help="同时载入演示单位、用户与演示办件 (已有演示办件时不重复载入)")
+@click.option("--cases/--no-cases", default=True, show_default=True,
+              help="与 --demo 一起：是否载入演示办件 (--no-cases 只载入单位与用户，测试用)")
 @command
-def init(demo: bool) -> None:
+def init(demo: bool, cases: bool) -> None:
     from engine import definitions
     from engine.people import credentials, directory
     from engine.store import schema  # Alembic
@@ -59,6 +61,18 @@ def init(demo: bool) -> None:
         state_text = "新版本" if d.created else "未变化"
         kind = {"process": "流程", "form": "表单", "decision": "决策表"}[d.kind]
         click.echo(f"{kind} {d.key} v{d.version} ({state_text})")
+    if demo and cases:
+        import time
+
+        from handlers import demo_cases
+
+        began = time.perf_counter()
+        with transaction() as session:  # the demo cases need the definitions just deployed
+            made = demo_cases.seed(session, now)
+        if made is None:
+            click.echo("演示办件已存在，未重复载入")
+        else:
+            click.echo(f"已载入演示办件 {len(made)} 件 (用时 {time.perf_counter() - began:.1f} 秒)")
 
 
 @main.command(help="部署 BPMN 流程 (.bpmn)、DMN 决策表 (.dmn) 与表单 (.json)；未变化的文件不产生新版本")

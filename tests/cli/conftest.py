@@ -24,5 +24,5 @@ def cli(db_url, tmp_path):
             return json.loads(result.stdout)
         return result
 
-    run("init", "--demo")
+    run("init", "--demo", "--no-cases")  # the demo organisations and users, none of the demo cases
     return run
