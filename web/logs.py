@@ -31,7 +31,7 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("text", "json")
 # Libraries that write a line at INFO on every tick, request or migration (APScheduler's job runs, Werkzeug's own
 # request line, Alembic's steps): only their warnings, unless the level is DEBUG.
-CHATTY = ("apscheduler", "werkzeug", "alembic")
+CHATTY = ("apscheduler", "werkzeug", "alembic", "spiff")  # spiff: a line per task state change
 # The context the text format shows in brackets; JSON lines carry every field a record was given.
 CONTEXT = ("request_id", "case_id", "step")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"

@@ -41,6 +41,7 @@ def test_a_diagrams_print_reaches_the_text_log_with_its_case(cli, db_url):
     case_id, stderr = _start_probe(cli, db_url)
     [line] = [line for line in stderr.splitlines() if "zhunru.script" in line]
     assert line.endswith(f"INFO zhunru.script [case_id={case_id} step=prepare]: total=6")
+    assert " spiff." not in stderr  # SpiffWorkflow's line per task state change stays out of an INFO log
 
 
 def test_the_level_comes_from_the_environment(cli, db_url):
