@@ -165,6 +165,13 @@ def form_key(spec: Any) -> str | None:
     return ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get("formKey")
 
 
+def auto_claim(spec: Any) -> bool:
+    """Whether the diagram gives the step straight to whoever completed the step that led to it (property
+    `autoClaim`), so a unit's clerk who does two steps in a row never fishes the second out of the pool."""
+    value = ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get("autoClaim")
+    return str(value).strip().lower() in ("true", "yes", "1")
+
+
 LAPSED = "lapsed_deadline"  # internal data of an activity whose boundary deadline has passed
 REMINDER_PREFIX = "remind:"
 
@@ -254,6 +261,19 @@ def _shown_deadline(task: Any, deadline_of: dict[Any, tuple[datetime, bool]]) ->
     return (datetime.fromisoformat(lapsed), False) if lapsed else (None, False)
 
 
+def step_deadline(task: Any) -> datetime | None:
+    """The deadline a step had when it was done: the date it was moved to once lapsed, else the soonest of its
+    boundary timers (SpiffWorkflow keeps a cancelled timer's due value in the task tree)."""
+    lapsed = task._get_internal_data(LAPSED)
+    if lapsed:
+        return datetime.fromisoformat(lapsed)
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    dues = [due for sibling in parent.children if sibling is not task and (due := timer_due(sibling)) is not None]
+    return min(dues) if dues else None
+
+
 def _fired_due(task: Any) -> str | None:
     """The due instant of a boundary timer of this activity that fired as the activity began (a step entered
     again after its deadline, e.g. a report returned once the rectification period ran out): still its deadline."""
@@ -325,10 +345,11 @@ def _rewrite(session: Session, statements: _Statements, instance_id: str, curren
 
 def sync(session: Session, instance: Instance, definition: LoadedDefinition, tasks: Snapshot,
          now: datetime, known_organisations: Mapping[str, str | None], calendar: WorkCalendar,
-         stored: Rows | None = None) -> tuple[Rows, set[tuple[str, str]]]:
+         stored: Rows | None = None, claimed: Mapping[str, str] | None = None) -> tuple[Rows, set[tuple[str, str]]]:
     """Rewrite this instance's rows to match the workflow, in the command's transaction; returns the rows
     as written and the parties (organisation, group, user) that now hold a step. The caller has flushed its
-    ORM changes. `stored` are the rows as they stand, when the caller knows them (else they are read)."""
+    ORM changes. `stored` are the rows as they stand, when the caller knows them (else they are read);
+    `claimed` the assignees this command gave new steps (task id -> username)."""
     wanted_timers, deadline_of = _event_timer_rows(tasks.waiting)
     stored_timers = stored.timers if stored is not None else _stored(session, _TIMERS, instance.id)
     stored_tasks = stored.tasks if stored is not None else _stored(session, _TASKS, instance.id)
@@ -343,7 +364,7 @@ def sync(session: Session, instance: Instance, definition: LoadedDefinition, tas
         before = stored_tasks.get(task_id, {})
         assignee, reminded_at = before.get("assignee"), before.get("reminded_at")
         if assignee is None or owner.assignee is not None:
-            assignee = owner.assignee
+            assignee = owner.assignee or (claimed or {}).get(task_id)
         due, provisional = _shown_deadline(task, deadline_of)
         if before.get("due_at") != due:
             reminded_at = None  # a moved deadline gets its own reminder

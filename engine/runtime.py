@@ -15,7 +15,7 @@ from engine.audit import history
 from engine.bounds import Limits
 from engine.errors import Conflict, FormInvalid, HandlerError, LimitExceeded, NotEntitled, NotFound
 from engine.operator_context import LiveEffects, OperatorContext
-from engine.people import access, assignment, directory
+from engine.people import access, assignment, claims, directory
 from engine.people.directory import Actor
 from engine.sandbox import ZhunruScriptEngine, check_data, describe_failure, original_error
 from engine.store import direct, instance_rows, serialization, task_rows, workflow_cache
@@ -66,6 +66,7 @@ class _Run:
         self.parties: set[tuple[str, str]] = set()
         self.failed = False  # the engine raised in this command, whether or not a task is left in ERROR
         self.over_limit: LimitExceeded | None = None  # the engine stopped diagram code at a limit
+        self.claimed: dict[str, str] = {}  # new steps given to their submitter (autoClaim): task id -> username
 
     def start_child(self, process_id: str, data: dict[str, Any]) -> str:
         """Another case started by this one's service task, in the same transaction (naming its lanes' units)."""
@@ -178,7 +179,8 @@ class _Run:
         self.session.flush()  # what handlers left pending in the session, before the rows below
         instance_rows.write(self.session, inst, values)
         rows, holders = projections.sync(self.session, inst, self.definition, tasks, self.now,
-                                         self.known_organisations, self.calendar, self.stored_rows)
+                                         self.known_organisations, self.calendar, self.stored_rows,
+                                         self.claimed)
         self.parties |= holders
         access.note(self.session, inst.id, self.parties - self.noted)
         history.write(self.session, self.event_rows)
@@ -327,10 +329,19 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], actor: A
         if len(twins) > 1:
             ordinal["ordinal"] = twins.index(task)
 
+    automatic = claims.automatic_steps(run.definition)
+    ready_before = {t.id for t in projections.ready_human_tasks(run.workflow)} if automatic else set()
     path = run.advance(steps.submit(task, data))
     evidence = _link_files(session, schema=schema, data=data, instance_id=instance.id, task_name=human.task_name,
                            now=now, stored_files=stored_files)
     run.record("task_completed", task_id, human.task_name, {"data": data, "path": path, **evidence, **ordinal})
+    if automatic:
+        new_steps = [t for t in projections.ready_human_tasks(run.workflow) if t.id not in ready_before]
+        for step in claims.automatic(run.definition, new_steps, actor, instance.started_by, run.known_organisations):
+            # Recorded as a claim, so the history says who holds it and the audit finds the row as recorded.
+            run.record("task_claimed", str(step.id), step.task_spec.bpmn_id,
+                       {"assignee": actor.username, "automatic": True})
+            run.claimed[str(step.id)] = actor.username
     return run.save()
 
 

@@ -24,6 +24,7 @@ from . import (
     errors,
     health,
     logs,
+    my_work,
     naming,
     owners,
     pages,
@@ -95,10 +96,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(records.bp)
     app.register_blueprint(clue_records.bp)  # /ledgers/clue: a static path wins over /ledgers/<ledger>
     app.register_blueprint(case_messages.bp)
+    app.register_blueprint(my_work.bp)
     api.register(app, csrf)
     app.jinja_env.globals.update(_=text, language=language, current_actor=auth.current_actor,
                                  EVENT_KINDS=EVENT_KINDS, unit_name=naming.unit_name,
-                                 person_name=naming.person_name, holder_name=naming.holder_name)
+                                 person_name=naming.person_name, holder_name=naming.holder_name,
+                                 unread_notifications=my_work.unread_notifications)
     app.jinja_env.filters["due"] = deadline_text
 
     @app.context_processor

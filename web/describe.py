@@ -65,8 +65,8 @@ def describe_history(session: Session, events: list[dict[str, Any]]) -> list[dic
             continue
         submitted = event["data"].get("data") or event["data"].get("payload") or {}
         labels = schemas.get(event.get("form_key") or "", {})
-        fields = [{"label": labels[k]["label"], **_value(v, labels[k], names)}
-                  for k, v in submitted.items() if k in labels]
+        fields = [{"label": labels[k]["label"], **_value(submitted[k], labels[k], names)}
+                  for k in labels if k in submitted]  # in the form's order, as the person filled it
         shown.append({**event, "fields": fields})
     return shown
 

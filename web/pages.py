@@ -3,7 +3,7 @@ import math
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from engine import definitions, files, forms, inputs, projections, queries, runtime, versions
 from engine.errors import InvalidInput, NotEntitled, NotFound
@@ -12,6 +12,7 @@ from engine.store import task_rows
 from engine.store.models import Definition, HumanTask, Instance, Timer
 from engine.timing.clock import system_now
 
+from . import my_work
 from .auth import current_actor, login_required, safe_next
 from .db import transaction
 from .describe import describe_history
@@ -122,13 +123,19 @@ def _submitted(schema: dict, actor_name: str, db, now) -> dict:
 
 
 def _first_task(db, actor, instance) -> str | None:
-    return db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
-                                                 assignment.visible_to(actor))).first()
+    """The case's step the user may do next, theirs before their unit's pool."""
+    return db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id, assignment.visible_to(actor))
+                      .order_by(case((HumanTask.assignee == actor.username, 0), else_=1), HumanTask.created_at,
+                                HumanTask.id)).first()
 
 
 def _next_page(db, actor, instance) -> str:
     mine = _first_task(db, actor, instance)
     return url_for("pages.task_page", task_id=mine) if mine else url_for("pages.task_list", done=instance.id)
+
+
+def _task_ids(db, instance_id: str) -> set[str]:
+    return set(db.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance_id)))
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -145,8 +152,10 @@ def complete(task_id: str):
         if not assignment.may_act(human, actor):
             raise NotEntitled(f"用户 {actor.username} 无权办理任务 {task_id}")
         data = _submitted(runtime.form_schema(db, human.form_key, human.form_version) or {}, actor.username, db, now)
+        done, before = f"已提交「{human.title}」", _task_ids(db, human.instance_id)
         instance = runtime.complete_task(db, task_id, data, actor, now)
         target = _next_page(db, actor, instance)
+        my_work.confirm(db, actor, instance, done, before)
     return jsonify({"status": instance.status, "redirect": target})
 
 
@@ -190,7 +199,7 @@ def start(process_id: str):
     actor = current_actor()
     now = system_now()
     with transaction() as db:
-        _, schema = _start_form(db, process_id)
+        name, schema = _start_form(db, process_id)
         if schema is None:  # the start button: the first step's form follows
             instance = runtime.start_instance(db, process_id, {}, actor, now)
             first = _first_task(db, actor, instance)
@@ -198,6 +207,7 @@ def start(process_id: str):
                             else url_for("pages.case_page", instance_id=instance.id))
         instance = runtime.start_instance(db, process_id, _submitted(schema, actor.username, db, now), actor, now)
         target = _next_page(db, actor, instance)
+        my_work.confirm(db, actor, instance, f"已发起「{name}」", set())
     return jsonify({"status": instance.status, "redirect": target})
 
 

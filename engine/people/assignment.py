@@ -67,6 +67,16 @@ def may_act(task: Holders, actor: Actor) -> bool:
     return task.group_name is not None and task.group_name in actor.roles
 
 
+def falls_to(task: Holders, actor: Actor) -> bool:
+    """Whether an unheld step is the actor's own unit's (and group's) or their group's: `may_act` without an
+    administrator's reach into every unit."""
+    if task.assignee is not None or read_only(actor):
+        return False
+    if task.organisation is not None:
+        return task.organisation == actor.organisation and (task.group_name is None or task.group_name in actor.roles)
+    return task.group_name is not None and task.group_name in actor.roles
+
+
 def may_hold(task: HumanTask, actor: Actor) -> bool:
     """Whether the task may be given to this user: a member of its organisation (and group) who can act."""
     return (not read_only(actor) and actor.organisation == task.organisation

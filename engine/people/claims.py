@@ -1,9 +1,13 @@
 """Claiming, releasing and reassigning an organisation's tasks; each is recorded in the case's history."""
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine import projections
 from engine.audit import history
+from engine.definitions import LoadedDefinition
 from engine.errors import Conflict, InvalidInput, NotEntitled
 from engine.people import access, assignment, directory
 from engine.people.directory import Actor
@@ -67,3 +71,24 @@ def reassign(session: Session, task_id: str, username: str, actor: Actor, now: d
     _record(session, instance=instance, kind="task_reassigned", actor=actor, now=now, task=task,
             data={"previous": previous, "assignee": username})
     return task
+
+
+def automatic_steps(definition: LoadedDefinition) -> set[str]:
+    """The steps of a version (and of the processes it calls) its diagram gives straight to whoever completed
+    the step before (projections.auto_claim)."""
+    specs = [definition.spec, *definition.specs.subprocess_specs.values()]
+    return {name for spec in specs for name, step in spec.task_specs.items() if projections.auto_claim(step)}
+
+
+def automatic(definition: LoadedDefinition, new_steps: Iterable[Any], actor: Actor, starter: str,
+              known_organisations: Mapping[str, str | None]) -> list[Any]:
+    """Of the steps a submission made ready, those the diagram gives to the submitter: each one that falls to
+    their own unit or group (never to another's, even for an administrator) and that no one holds."""
+    found = []
+    for step in new_steps:
+        if not projections.auto_claim(step.task_spec):
+            continue
+        owner = assignment.resolve(definition, step.task_spec.lane, step.data, starter, known_organisations)
+        if assignment.falls_to(owner, actor):
+            found.append(step)
+    return found

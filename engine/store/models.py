@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -240,7 +241,12 @@ class Event(Base):
     """Append-only history; each row's hash covers the previous row's hash."""
 
     __tablename__ = "event"
-    __table_args__ = (UniqueConstraint("instance_id", "seq"),)  # also the index of a case's events
+    __table_args__ = (
+        UniqueConstraint("instance_id", "seq"),  # also the index of a case's events
+        # A person's 已办 list, newest first; partial, so only a completion (one per command) writes to it.
+        Index("ix_event_completed_by", "actor", "at", sqlite_where=text("kind = 'task_completed'"),
+              postgresql_where=text("kind = 'task_completed'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[str] = mapped_column(String(32))
     seq: Mapped[int]
@@ -288,6 +294,15 @@ class Notification(Base):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class NotificationRead(Base):
+    """A person read a notification: notifications are addressed to a unit, and each of its people reads them."""
+
+    __tablename__ = "notification_read"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), primary_key=True)
+    read_at: Mapped[datetime]
 
 
 class Escalation(Base):

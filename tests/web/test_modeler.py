@@ -66,6 +66,7 @@ def test_owner_adds_a_step_with_form_and_deadline_and_deploys(live_server, page,
     panel(page, "formKey").select_option("clue_check_report")
     panel(page, "instructions").fill("请初审线索：{{ summary }}")
     panel(page, "instructions").press("Tab")
+    panel(page, "autoClaim").check()
     page.locator(f"[data-element-id={timer_id}]").click(force=True)
     panel(page, "timerMode").select_option("working")
     panel(page, "timerDays").fill("2")
@@ -86,17 +87,19 @@ def test_owner_adds_a_step_with_form_and_deadline_and_deploys(live_server, page,
         stored = s.scalar(select(Definition.xml).where(Definition.version == 2))
     assert stored == deployed
     assert 'name="formKey" value="clue_check_report"' in stored and "working_deadline(2)" in stored
+    assert 'name="autoClaim" value="true"' in stored
     open_modeler(page, live_server)  # reopened from the database: identical
     assert page.evaluate("async () => (await window.zhunruModeler.saveXML({ format: true })).xml") == stored
     assert page.evaluate("() => window.zhunruSavedXml()") == stored
 
     new = Case(sessions, "clue_0137", "city_ndrc", at("2026-03-02 09:00"))
-    new.complete("register", "city_ndrc", at("2026-03-02 09:10"), REGISTER)
+    new.complete("register", "city_ndrc_clerk", at("2026-03-02 09:10"), REGISTER)
     assert new.view()["version"] == 2 and running.view()["version"] == 1
     sign_in(page, live_server, "city_ndrc_clerk")
-    page.goto(f"{live_server}/tasks?scope=organisation")
+    page.goto(f"{live_server}/tasks?scope=mine")  # the clerk who registered holds it at once (autoClaim)
     row = page.locator("#task-table tbody tr", has_text="初审")
     expect(row).to_contain_text("2026-03-04 24:00")  # two working days after Mon 03-02
+    expect(row).to_contain_text("临汾市发展和改革委员会经办人")
     row.locator("a").click()
     expect(page.locator(".instructions")).to_have_text("请初审线索：新版本流程中的线索")
 

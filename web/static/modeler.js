@@ -172,6 +172,10 @@
         (v) => setProperty(el, 'formKey', v), 'formKey'));
       field('办理说明', input(bodyOf(el, 'spiffworkflow:InstructionsForEndUser'),
         (v) => setBody(el, 'spiffworkflow:InstructionsForEndUser', v), 'instructions', true), '可用 {{ 变量 }} 引用办件数据');
+      const autoClaim = Object.assign(document.createElement('input'), { type: 'checkbox', name: 'autoClaim',
+        checked: property(el, 'autoClaim') === 'true' });
+      autoClaim.addEventListener('change', () => setProperty(el, 'autoClaim', autoClaim.checked ? 'true' : ''));
+      field('由上一环节办理人直接办理（自动认领）', autoClaim);
     }
     if (is(el, 'bpmn:ServiceTask')) {
       const op = operatorOf(el);
