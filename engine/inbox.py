@@ -69,7 +69,7 @@ def open_notification(session: Session, actor: Actor, notification_id: int, now:
     """The notification, marked read by this person; one addressed to someone else answers as a missing one."""
     row = session.get(Notification, notification_id)
     if row is None or row.organisation not in addressees(actor):
-        raise NotFound(f"消息 {notification_id} 不存在或不是发给你的")
+        raise NotFound(f"消息 {notification_id} 不存在或不是发给你的", what="notification", key=notification_id)
     session.execute(conflict_insert(session, NotificationRead.__table__)
                     .values(username=actor.username, notification_id=row.id, read_at=now)
                     .on_conflict_do_nothing())

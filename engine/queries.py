@@ -207,7 +207,7 @@ def step_deadlines(session: Session, instance_id: str) -> dict[str, str]:
     """The deadline each completed step of the case had, by task id (the task_completed event's)."""
     instance = session.get(Instance, instance_id)
     if instance is None:
-        raise NotFound(f"实例 {instance_id} 不存在")
+        raise NotFound(f"实例 {instance_id} 不存在", what="instance", key=instance_id)
     workflow = serialization.restore(instance.state, definitions.load(session, instance.definition_id).specs)
     return {str(t.id): local_iso(due) for t in workflow.get_tasks(state=TaskState.COMPLETED, manual=True)
             if (due := projections.step_deadline(t)) is not None}
