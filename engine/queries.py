@@ -75,11 +75,17 @@ def _card_filter(card: str, now: datetime) -> ColumnElement[bool]:
 
 def task_page(session: Session, actor: Actor, now: datetime, scope: str | None = None,
               process_id: str | None = None, status: str | None = None, text: str | None = None,
-              page: int = 1, per_page: int = 20) -> dict[str, Any]:
-    """One page of the tasks the actor may see, soonest due first, filtered."""
+              page: int = 1, per_page: int = 20, within: list[str] | None = None,
+              unit: str | None = None) -> dict[str, Any]:
+    """One page of the tasks the actor may see, soonest due first, filtered; with `within` (a leader's units,
+    engine.lateness.units) the steps those units hold instead, or one `unit` of them."""
     if page < 1 or not 1 <= per_page <= 1000:
         raise InvalidInput("page 从 1 开始，per_page 介于 1 与 1000 之间")
-    conditions = [_scope(actor, scope)]
+    if within is not None:
+        held = [code for code in within if unit in (None, code)]
+        conditions: list[ColumnElement[bool]] = [HumanTask.organisation.in_(held) if held else false()]
+    else:
+        conditions = [_scope(actor, scope)]
     if process_id:
         conditions.append(HumanTask.process_id == process_id)
     if status:

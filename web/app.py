@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engine import settings
+from engine import lateness, settings
 from engine.store.db import make_engine, make_sessionmaker
 from engine.timing.clock import deadline_text
 
@@ -23,6 +23,7 @@ from . import (
     decision_pages,
     errors,
     health,
+    leaders,
     logs,
     my_work,
     naming,
@@ -97,11 +98,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(clue_records.bp)  # /ledgers/clue: a static path wins over /ledgers/<ledger>
     app.register_blueprint(case_messages.bp)
     app.register_blueprint(my_work.bp)
+    app.register_blueprint(leaders.bp)
     api.register(app, csrf)
     app.jinja_env.globals.update(_=text, language=language, current_actor=auth.current_actor,
                                  EVENT_KINDS=EVENT_KINDS, unit_name=naming.unit_name,
                                  person_name=naming.person_name, holder_name=naming.holder_name,
-                                 unread_notifications=my_work.unread_notifications)
+                                 unread_notifications=my_work.unread_notifications,
+                                 sees_lateness=lateness.may_view)
     app.jinja_env.filters["due"] = deadline_text
 
     @app.context_processor

@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
-from engine import definitions, files, forms, inputs, projections, queries, runtime, versions
+from engine import definitions, files, forms, inputs, lateness, projections, queries, runtime, versions
 from engine.errors import InvalidInput, NotEntitled, NotFound
 from engine.people import access, assignment, claims, directory
 from engine.store import task_rows
@@ -20,6 +20,7 @@ from .safety import attachment
 
 bp = Blueprint("pages", __name__)
 PER_PAGE = 20
+REGION = "region"
 
 
 @bp.get("/")
@@ -48,18 +49,24 @@ def task_list():
         status = None
     process_id = request.args.get("process") or None
     text_filter = (request.args.get("q") or "").strip()[:100]
+    unit = request.args.get("unit") or None
     with transaction() as db:
-        if scope not in queries.SCOPES:  # first visit: my own tasks, else my organisation's pool
+        # 辖区: the steps a leader's units hold (the lists behind the leaders' view), one unit or all.
+        region = lateness.units(db, actor) if scope == REGION and lateness.may_view(actor) else None
+        if scope not in queries.SCOPES and region is None:  # first visit: my own tasks, else my organisation's pool
             scope = "mine" if queries.task_page(db, actor, system_now(), "mine", per_page=1)["total"] \
                 else "organisation"
+        if region is None or unit not in region:
+            unit = None
         result = queries.task_page(db, actor, system_now(), scope, process_id, status, text_filter,
-                                   _int_arg("page", 1), PER_PAGE)
+                                   _int_arg("page", 1), PER_PAGE, within=region, unit=unit)
         processes = versions.process_summaries(db)
         colleagues = ([u for u in directory.users(db) if u["organisation"] == actor.organisation]
                       if actor.is_leader and actor.organisation else [])
     pages = max(1, math.ceil(result["total"] / PER_PAGE))
     return render_template("tasks.html", result=result, scope=scope, status=status, process_id=process_id,
-                           q=text_filter, processes=processes, pages=pages, colleagues=colleagues)
+                           q=text_filter, processes=processes, pages=pages, colleagues=colleagues, unit=unit,
+                           region=region)
 
 
 def _back() -> Any:

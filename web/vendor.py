@@ -1,4 +1,5 @@
-"""bpmn-js, dmn-js and form-js as installed by npm (package-lock.json), served from node_modules, never vendored."""
+"""bpmn-js, dmn-js, form-js and ECharts as installed by npm (package-lock.json), served from node_modules,
+never vendored."""
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory
@@ -8,6 +9,7 @@ PACKAGES = {
     "form-js": ROOT / "@bpmn-io" / "form-js" / "dist",
     "bpmn-js": ROOT / "bpmn-js" / "dist",
     "dmn-js": ROOT / "dmn-js" / "dist",
+    "echarts": ROOT / "echarts" / "dist",
 }
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")

@@ -29,8 +29,9 @@ def note(session: Session, instance_id: str, parties: Iterable[tuple[str, str]])
 
 
 def jurisdiction(session: Session, actor: Actor) -> frozenset[str]:
-    """An auditor sees the cases of their organisation and every organisation below it."""
-    if "auditor" in actor.roles and actor.organisation:
+    """An auditor sees the cases of their organisation and every organisation below it; so does a leader, who
+    answers for what is late there (a government's leader, their whole region)."""
+    if ("auditor" in actor.roles or actor.is_leader) and actor.organisation:
         return directory.subtree(session, actor.organisation)
     return frozenset()
 
