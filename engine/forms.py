@@ -43,6 +43,11 @@ def _keyed(components: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]
     return found
 
 
+def keyed_fields(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A form's top-level fields by data key, for tools that offer them by name (the condition builder)."""
+    return _keyed(schema.get("components"))
+
+
 def _fixed(comp: dict[str, Any]) -> bool:
     """A list whose rows cannot be added or removed (form-js shows no buttons unless allowAddRemove)."""
     return not comp.get("allowAddRemove")

@@ -51,6 +51,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "processes": ("流程管理", "Processes"), "forms": ("表单", "Forms"), "modeler": ("流程建模", "Modeller"),
     "validate": ("校验", "Validate"), "deploy": ("部署", "Deploy"), "import": ("导入 BPMN 文件", "Import BPMN file"),
     "download_xml": ("下载 XML", "Download XML"), "edit": ("编辑", "Edit"), "deployed_by": ("部署人", "Deployed by"),
+    "undo": ("撤销", "Undo"), "redo": ("重做", "Redo"),
     "deployed_at": ("部署时间", "Deployed at"), "used_by": ("使用该表单的流程", "Used by"),
     "versions": ("个版本", "versions"),
     "decisions": ("决策表", "Decision tables"), "decision": ("决策表", "Decision table"),

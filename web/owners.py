@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine import definitions, versions
+from engine import definitions, forms, versions
 from engine.errors import DefinitionError, InvalidInput, Problem
 from engine.people import directory
 from engine.store.models import DecisionDefinition, Definition, FormDefinition, Instance, Organisation
@@ -61,12 +61,39 @@ def xml_download(xml: str, filename: str) -> Response:
     return response
 
 
+def form_title(schema: dict[str, Any], form_key: str) -> str:
+    """What owners call a form: its heading (the first text component's first line), else its key."""
+    for component in schema.get("components") or []:
+        if component.get("type") == "text" and str(component.get("text") or "").strip():
+            return str(component["text"]).strip().splitlines()[0].lstrip("#").strip() or form_key
+    return form_key
+
+
+def _condition_fields(schemas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The form fields a gateway condition can test, with their fixed options, for the condition builder."""
+    fields: dict[str, dict[str, Any]] = {}
+    for schema in schemas:
+        for key, comp in forms.keyed_fields(schema).items():
+            if key in fields or comp.get("type") in ("filepicker", "dynamiclist"):
+                continue
+            options = [[str(v.get("value")), str(v.get("label") or v.get("value"))]
+                       for v in comp.get("values") or [] if isinstance(v, dict)]
+            fields[key] = {"key": key, "label": str(comp.get("label") or key), "type": comp.get("type"),
+                           "options": options}
+    return sorted(fields.values(), key=lambda f: f["key"])
+
+
 def _modeler_context(db) -> dict[str, Any]:
     """What the properties panel offers: forms, operators with their parameters, organisations, roles."""
-    form_versions = dict(db.execute(select(FormDefinition.form_key, func.max(FormDefinition.version))
-                                    .group_by(FormDefinition.form_key)).all())
+    newest = select(FormDefinition.form_key, func.max(FormDefinition.version).label("version")) \
+        .group_by(FormDefinition.form_key).subquery()
+    newest_forms = db.execute(select(FormDefinition.form_key, FormDefinition.version, FormDefinition.schema)
+                       .join(newest, (newest.c.form_key == FormDefinition.form_key)
+                             & (newest.c.version == FormDefinition.version))
+                       .order_by(FormDefinition.form_key)).all()
     return {
-        "forms": [{"key": k, "version": v} for k, v in sorted(form_versions.items())],
+        "forms": [{"key": k, "version": v, "title": form_title(schema, k)} for k, v, schema in newest_forms],
+        "fields": _condition_fields([schema for _, _, schema in newest_forms]),
         "operators": [{"name": o.name, "description": o.description, "parameters": o.parameters()}
                       for o in sorted(registry.operators().values(), key=lambda o: o.name)],
         "organisations": [{"code": c, "name": n} for c, n in db.execute(

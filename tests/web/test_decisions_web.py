@@ -140,3 +140,19 @@ def test_the_bpmn_modeller_keeps_and_sets_a_business_rule_tasks_table(live_serve
                               .where(Definition.process_id == "decision_probe", Definition.version == 2)).one()
     assert "<spiffworkflow:calledDecisionId>approval_level</spiffworkflow:calledDecisionId>" in xml
     assert pins == {"approval_level": 1}
+
+
+def test_the_decision_editor_speaks_chinese(live_server, page, sessions, tmp_path):
+    deploy(sessions)
+    browser_sign_in(page, live_server, "process_owner")
+    page.goto(f"{live_server}/decisions/approval_level/editor")
+    expect(page.locator("#dmn[data-ready=true]")).to_be_visible(timeout=15000)
+    expect(page.locator("#dmn .hit-policy")).to_contain_text("命中策略：唯一（UNIQUE）")
+    expect(page.locator("#dmn .tjs-table")).to_contain_text("当")
+    page.locator('#dmn [data-element-id="rule_small_level"] [contenteditable]').click(button="right")
+    menu = page.locator("#dmn .context-menu")
+    expect(menu).to_contain_text("在上方添加规则")
+    expect(menu).to_contain_text("删除规则")
+    page.screenshot(path=str(tmp_path / "21-decision-editor-zh.png"), full_page=True)
+    screenshot(page, "21-decision-editor-zh")
+    assert page.evaluate("() => [...window.zhunruZh.missing]") == []

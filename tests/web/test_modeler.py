@@ -193,3 +193,181 @@ def test_the_process_pages_are_for_process_owners_only(client):
     sign_in_client(client, "city_ndrc")
     for url in ("/processes", "/processes/clue_0137/modeler", "/forms", "/processes/clue_0137/v1.bpmn"):
         assert client.get(url).status_code == 404, url
+
+
+def shot(page, tmp_path, name):
+    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+    screenshot(page, name)
+
+
+def test_the_modeller_speaks_chinese(live_server, page, tmp_path):
+    sign_in(page, live_server, "process_owner")
+    open_modeler(page, live_server)
+    palette = page.locator(".djs-palette")
+    for label in ("创建开始事件", "创建任务", "创建网关", "创建池/参与者", "套索工具（框选）"):
+        expect(palette.locator(f".entry[aria-label='{label}']")).to_have_count(1)
+    palette.locator(".entry[aria-label='创建开始事件']").hover()
+    expect(page.locator(".djs-hover-tooltip")).to_have_text("创建开始事件")
+    page.locator("[data-element-id=register]").click(force=True)
+    pad = page.locator(".djs-context-pad")
+    expect(pad.locator(".entry[title='追加任务']")).to_have_count(1)
+    expect(pad.locator(".entry[title='删除']")).to_have_count(1)
+    expect(page.locator("#properties h3")).to_have_text("用户任务 · register")
+    expect(page.locator("#properties h4")).to_have_text(["基本信息", "办理", "前后脚本"])
+    pad.locator(".entry[title='更改元素类型']").click()
+    menu = page.locator(".djs-popup")
+    expect(menu.locator(".entry", has_text="服务任务")).to_have_count(1)
+    expect(menu.locator(".entry", has_text="业务规则任务（决策表）")).to_have_count(1)
+    expect(menu.locator("[title='串行多实例']")).to_have_count(1)
+    shot(page, tmp_path, "13-modeler-zh")
+    page.keyboard.press("Escape")
+    # the form is offered by its title
+    expect(panel(page, "formKey").locator("option:checked")).to_have_text("登记问题线索（clue_register v1）")
+    assert page.evaluate("() => [...window.zhunruZh.missing]") == []
+
+
+def test_days_typed_into_a_new_timer_are_kept_and_deployed(live_server, page, sessions):
+    sign_in(page, live_server, "process_owner")
+    open_modeler(page, live_server)
+    _, timer_id = page.evaluate(ADD_REVIEW_STEP)
+    page.locator(f"[data-element-id={timer_id}]").click(force=True)
+    expect(page.locator("#properties h3")).to_have_text(f"定时边界事件 · {timer_id}")
+    expect(panel(page, "timerMode")).to_have_value("expression")
+    panel(page, "timerDays").fill("4")
+    panel(page, "timerDays").press("Tab")
+    expect(panel(page, "timerDays")).to_have_value("4")
+    expect(panel(page, "timerMode")).to_have_value("working")
+    expect(panel(page, "timerExpression")).to_have_value("working_deadline(4)")
+    expect(panel(page, "timerExpression")).to_be_focused()  # Tab went on to the next field
+    panel(page, "timerMode").select_option("calendar")
+    expect(panel(page, "timerExpression")).to_have_value("calendar_deadline(4)")
+    panel(page, "timerDays").fill("6")
+    panel(page, "timerDays").press("Tab")
+    expect(panel(page, "timerExpression")).to_have_value("calendar_deadline(6)")
+    page.click("#validate")
+    expect(page.locator("#status")).to_have_text("校验通过，可以部署")
+    page.click("#deploy")
+    expect(page.locator("#status")).to_contain_text("已部署为 v2")
+    with sessions() as s:
+        stored = s.scalar(select(Definition.xml).where(Definition.version == 2))
+    assert "calendar_deadline(6)" in stored
+
+
+def test_undo_redo_and_a_warning_before_leaving_unsaved_changes(live_server, page, tmp_path):
+    sign_in(page, live_server, "process_owner")
+    open_modeler(page, live_server)
+    expect(page.locator("#undo")).to_be_disabled()
+    expect(page.locator("#redo")).to_be_disabled()
+    page.locator("[data-element-id=register]").click(force=True)
+    panel(page, "name").fill("登记（改）")
+    panel(page, "name").press("Tab")
+    name = "() => window.zhunruModeler.get('elementRegistry').get('register').businessObject.name"
+    assert page.evaluate(name) == "登记（改）"
+    expect(page.locator("#undo")).to_be_enabled()
+    page.click("#undo")
+    assert page.evaluate(name) == "登记线索"
+    expect(panel(page, "name")).to_have_value("登记线索")
+    expect(page.locator("#redo")).to_be_enabled()
+    expect(page.locator("#undo")).to_be_disabled()
+    page.click("#redo")
+    assert page.evaluate(name) == "登记（改）"
+    expect(panel(page, "name")).to_have_value("登记（改）")
+    shot(page, tmp_path, "14-modeler-undo-redo")
+
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+    page.on("dialog", answer)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    assert not page.is_closed()  # dismissed: the owner stays with the changes
+
+
+def test_no_warning_after_deploying(live_server, page):
+    sign_in(page, live_server, "process_owner")
+    open_modeler(page, live_server)
+    page.locator("[data-element-id=register]").click(force=True)
+    panel(page, "name").fill("登记（改）")
+    panel(page, "name").press("Tab")
+    assert page.evaluate("() => window.zhunruUnsaved()")
+    page.click("#deploy")
+    expect(page.locator("#status")).to_contain_text("已部署为 v2")
+    assert not page.evaluate("() => window.zhunruUnsaved()")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.goto(f"{live_server}/processes")
+    assert dialogs == []
+
+
+def test_the_form_editor_speaks_chinese(live_server, page, tmp_path):
+    sign_in(page, live_server, "process_owner")
+    page.goto(f"{live_server}/forms/clue_transfer/editor")
+    expect(page.locator("#form-editor[data-ready=true]")).to_be_attached(timeout=15000)
+    palette = page.locator(".fjs-palette")
+    expect(palette.locator(".fjs-palette-header")).to_have_text("组件")
+    expect(palette.locator(".fjs-palette-search")).to_have_attribute("placeholder", "搜索组件")
+    expect(palette.locator(".fjs-palette-group-title")).to_have_text(["输入", "选择", "展示", "容器", "操作"])
+    expect(palette.locator(".fjs-palette-field-text", has_text="单行文本")).to_have_count(1)
+    page.locator(".fjs-form-container .fjs-form-field", has_text="移交说明").first.click()
+    expect(page.locator(".fjs-editor-properties-container .bio-properties-panel-group-header-title",
+                        has_text="常规")).to_have_count(1)
+    expect(page.locator(".fjs-form-container")).to_contain_text("移交说明")
+    properties = page.locator(".fjs-editor-properties-container")
+    for title in ("常规", "显示条件", "布局", "校验"):
+        properties.locator(".bio-properties-panel-group-header", has_text=title).click()
+    expect(properties).to_contain_text("字段标签")
+    english = page.evaluate("""() => {
+      const found = [];
+      for (const el of document.querySelectorAll('.fjs-palette-container, .fjs-editor-properties-container')) {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) if (/[A-Za-z]{3,}/.test(n.data)) found.push(n.data);
+      }
+      return found;
+    }""")
+    assert [text for text in english if text != "HTML 内容"] == []
+    shot(page, tmp_path, "15-form-editor-zh")
+
+
+
+def test_a_gateway_condition_is_built_from_fields_and_stays_editable(live_server, page, sessions, tmp_path):
+    sign_in(page, live_server, "process_owner")
+    open_modeler(page, live_server)
+    page.evaluate("() => window.zhunruModeler.get('selection').select("
+                  "window.zhunruModeler.get('elementRegistry').get('f_violation_no'))")
+    expect(page.locator("#properties h4")).to_contain_text(["条件"])
+    expect(panel(page, "condition")).to_have_value('violation_found == "no"')
+    expect(panel(page, "cond-field-0")).to_have_value("violation_found")
+    expect(panel(page, "cond-op-0")).to_have_value("==")
+    expect(panel(page, "cond-value-0").locator("option:checked")).to_have_text("未发现违规（no）")
+    panel(page, "conditionAdd").click()
+    panel(page, "cond-field-1").select_option("verification")
+    expect(panel(page, "condition")).to_have_value('violation_found == "no"')  # not yet complete
+    panel(page, "cond-op-1").select_option("filled")
+    expect(panel(page, "condition")).to_have_value('violation_found == "no" and verification')
+    panel(page, "conditionJoin").select_option("or")
+    expect(panel(page, "condition")).to_have_value('violation_found == "no" or verification')
+    shot(page, tmp_path, "17-modeler-condition-builder")
+    # the raw expression stays editable; the builder follows what it can read
+    panel(page, "condition").fill('violation_found != "yes" and amount >= 3')
+    panel(page, "condition").press("Tab")
+    expect(panel(page, "cond-op-0")).to_have_value("!=")
+    expect(panel(page, "cond-field-1")).to_have_value("amount")
+    expect(panel(page, "cond-value-1")).to_have_value("3")
+    panel(page, "cond-value-1").fill("5")
+    panel(page, "cond-value-1").press("Tab")
+    expect(panel(page, "condition")).to_have_value('violation_found != "yes" and amount >= 5')
+    panel(page, "condition").fill("len(x) > 2 and (a or b)")
+    panel(page, "condition").press("Tab")
+    expect(page.locator(".condition-builder")).to_contain_text("表达式较复杂")
+    panel(page, "condition").fill('violation_found == "no"')
+    panel(page, "condition").press("Tab")
+    panel(page, "cond-value-0").select_option("yes")
+    expect(panel(page, "condition")).to_have_value('violation_found == "yes"')
+    page.click("#deploy")
+    expect(page.locator("#status")).to_contain_text("已部署为 v2")
+    with sessions() as s:
+        stored = s.scalar(select(Definition.xml).where(Definition.version == 2))
+    assert 'violation_found == "yes"</bpmn:conditionExpression>' in stored

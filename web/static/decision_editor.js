@@ -3,7 +3,10 @@
 (async function () {
   'use strict';
   const page = JSON.parse(document.getElementById('decision-config').textContent);
-  const modeler = new DmnJS({ container: '#dmn', common: { keyboard: { bindTo: window } } });
+  const zh = window.zhunruZh;
+  const translated = { additionalModules: [zh.module(zh.DMN)] }; // per view: dmn-js drops common modules
+  const modeler = new DmnJS({ container: '#dmn', common: { keyboard: { bindTo: window } },
+    drd: translated, decisionTable: translated, literalExpression: translated, boxedExpression: translated });
   window.zhunruDecisionModeler = modeler; // for tests and for owners who script their tables
   const status = document.getElementById('status');
   const problemList = document.getElementById('problems');

@@ -4,10 +4,13 @@
   const page = JSON.parse(document.getElementById('editor-config').textContent);
   const status = document.getElementById('status');
   const problems = document.getElementById('problems');
-  const editor = new FormEditor.FormEditor({ container: document.getElementById('form-editor') });
+  const container = document.getElementById('form-editor');
+  const editor = new FormEditor.FormEditor({ container });
+  window.zhunruZh.localise(container, window.zhunruZh.FORM, '.fjs-form-container, .bio-properties-panel-header-label');
   window.zhunruFormEditor = editor;
   let baseVersion = page.version;
   await editor.importSchema(page.schema);
+  container.dataset.ready = 'true';
 
   function say(text, kind) {
     status.textContent = text;

@@ -4,8 +4,10 @@
   'use strict';
   const page = JSON.parse(document.getElementById('modeler-config').textContent);
   const descriptor = await (await fetch(page.moddle_url)).json();
+  const zh = window.zhunruZh;
   const modeler = new BpmnJS({
     container: '#canvas', moddleExtensions: { spiffworkflow: descriptor },
+    additionalModules: [zh.module(zh.BPMN)],
   });
   window.zhunruModeler = modeler; // for tests and for owners who script their diagrams
   const modeling = modeler.get('modeling');
@@ -126,11 +128,23 @@
     return control;
   }
 
+  // A change written from the panel does not redraw it: Chrome fires `change` as focus leaves on Tab, and a
+  // redraw then would drop the field Tab was moving to.
+  let writing = 0;
+  function fromPanel(write) {
+    writing += 1;
+    try {
+      write();
+    } finally {
+      writing -= 1;
+    }
+  }
+
   function input(value, onChange, name, multiline) {
     const control = document.createElement(multiline ? 'textarea' : 'input');
     control.value = value || '';
     control.name = name;
-    control.addEventListener('change', () => onChange(control.value.trim()));
+    control.addEventListener('change', () => fromPanel(() => onChange(control.value.trim())));
     return control;
   }
 
@@ -140,7 +154,7 @@
     [['', '（无）'], ...options].forEach(([v, text]) => {
       control.append(Object.assign(document.createElement('option'), { value: v, textContent: text, selected: v === value }));
     });
-    control.addEventListener('change', () => onChange(control.value));
+    control.addEventListener('change', () => fromPanel(() => onChange(control.value)));
     return control;
   }
 
@@ -148,7 +162,31 @@
     panel.append(Object.assign(document.createElement('h3'), { textContent: text }));
   }
 
+  function group(text) {
+    panel.append(Object.assign(document.createElement('h4'), { className: 'prop-group', textContent: text }));
+  }
+
+  function typeName(el) {
+    const type = el.type.endsWith('Event') ? eventName(el) : null;
+    return type || zh.TYPES[el.type] || el.type.replace('bpmn:', '');
+  }
+
+  function eventName(el) {
+    const definition = (bo(el).eventDefinitions || [])[0];
+    const kind = definition && { 'bpmn:TimerEventDefinition': '定时', 'bpmn:MessageEventDefinition': '消息',
+      'bpmn:SignalEventDefinition': '信号', 'bpmn:ErrorEventDefinition': '错误', 'bpmn:EscalationEventDefinition': '升级',
+      'bpmn:ConditionalEventDefinition': '条件', 'bpmn:TerminateEventDefinition': '终止' }[definition.$type];
+    return kind ? `${kind}${zh.TYPES[el.type]}` : null;
+  }
+
   function render(el) {
+    const focused = panel.contains(document.activeElement) ? document.activeElement.name : null;
+    renderPanel(el);
+    const again = focused && panel.querySelector(`[name="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  }
+
+  function renderPanel(el) {
     current = el;
     panel.replaceChildren();
     if (!el || el.type === 'label') {
@@ -156,11 +194,13 @@
       panel.append(Object.assign(document.createElement('p'), { className: 'muted', textContent: '选择一个元素以编辑其属性' }));
       return;
     }
-    heading(`${el.type.replace('bpmn:', '')} · ${el.id}`);
+    heading(`${typeName(el)} · ${el.id}`);
+    group('基本信息');
     if (!is(el, 'bpmn:Process') && !is(el, 'bpmn:Collaboration')) {
       field('名称', input(bo(el).name, (v) => modeling.updateLabel(el, v), 'name'));
     }
     if (is(el, 'bpmn:Lane')) {
+      group('办理单位');
       field('单位', select(page.organisations.map((o) => [o.code, `${o.name} (${o.code})`]), property(el, 'organisation'),
         (v) => setProperty(el, 'organisation', v), 'organisation'), '本泳道的任务由该单位办理');
       field('单位变量', input(property(el, 'organisationVariable'), (v) => setProperty(el, 'organisationVariable', v),
@@ -168,16 +208,20 @@
       field('角色 / 组', input(property(el, 'role'), (v) => setProperty(el, 'role', v), 'role'), '只有具有该角色的人员可办理');
     }
     if (is(el, 'bpmn:UserTask') || is(el, 'bpmn:ManualTask')) {
-      field('表单', select(page.forms.map((f) => [f.key, `${f.key} (v${f.version})`]), property(el, 'formKey'),
-        (v) => setProperty(el, 'formKey', v), 'formKey'));
+      group('办理');
+      const formKey = property(el, 'formKey');
+      const forms = page.forms.map((f) => [f.key, `${f.title}（${f.key} v${f.version}）`]);
+      if (formKey && !page.forms.some((f) => f.key === formKey)) forms.push([formKey, `${formKey}（未部署）`]);
+      field('表单', select(forms, formKey, (v) => setProperty(el, 'formKey', v), 'formKey'), '按标题选择已部署的表单');
       field('办理说明', input(bodyOf(el, 'spiffworkflow:InstructionsForEndUser'),
         (v) => setBody(el, 'spiffworkflow:InstructionsForEndUser', v), 'instructions', true), '可用 {{ 变量 }} 引用办件数据');
       const autoClaim = Object.assign(document.createElement('input'), { type: 'checkbox', name: 'autoClaim',
         checked: property(el, 'autoClaim') === 'true' });
-      autoClaim.addEventListener('change', () => setProperty(el, 'autoClaim', autoClaim.checked ? 'true' : ''));
+      autoClaim.addEventListener('change', () => fromPanel(() => setProperty(el, 'autoClaim', autoClaim.checked ? 'true' : '')));
       field('由上一环节办理人直接办理（自动认领）', autoClaim);
     }
     if (is(el, 'bpmn:ServiceTask')) {
+      group('服务');
       const op = operatorOf(el);
       const chosen = page.operators.find((o) => o.name === op.name);
       field('服务 (operator)', select(page.operators.map((o) => [o.name, `${o.name} · ${o.description}`]), op.name,
@@ -195,15 +239,18 @@
       }
     }
     if (is(el, 'bpmn:BusinessRuleTask')) {
+      group('决策');
       field('决策表', select(page.decisions.map((d) => [d.key, `${d.key} (v${d.version})`]),
         bodyOf(el, 'spiffworkflow:CalledDecisionId'), (v) => setBody(el, 'spiffworkflow:CalledDecisionId', v),
         'calledDecisionId'), '新办件使用部署时该决策表的最新版本');
     }
     if (is(el, 'bpmn:ScriptTask')) {
+      group('脚本');
       field('脚本', input(bo(el).script, (v) => modeling.updateProperties(el, { scriptFormat: 'python', script: v }),
         'script', true));
     }
     if (is(el, 'bpmn:Activity') && !is(el, 'bpmn:ScriptTask')) {
+      group('前后脚本');
       field('前置脚本', input(bodyOf(el, 'spiffworkflow:PreScript'), (v) => setBody(el, 'spiffworkflow:PreScript', v),
         'preScript', true));
       field('后置脚本', input(bodyOf(el, 'spiffworkflow:PostScript'), (v) => setBody(el, 'spiffworkflow:PostScript', v),
@@ -211,38 +258,198 @@
     }
     const timer = (bo(el).eventDefinitions || []).find((d) => d.$instanceOf('bpmn:TimerEventDefinition'));
     if (timer) {
+      group('时限');
       const t = timerOf(timer);
       const mode = field('时限', select([['working', 'N 个工作日'], ['calendar', 'N 个自然日'], ['expression', '日期表达式']],
         chosenTimerMode.get(el.id) || t.mode, (v) => { chosenTimerMode.set(el.id, v); update(); }, 'timerMode'));
-      const days = field('天数 N', input(t.days, () => update(), 'timerDays'));
+      const days = field('天数 N', input(t.days, () => {
+        if (mode.value === 'expression') {  // a number of days typed means N days, not an expression
+          mode.value = 'working';
+          chosenTimerMode.set(el.id, 'working');
+        }
+        update();
+      }, 'timerDays'));
       const expr = field('表达式', input(t.expr, () => update(), 'timerExpression'), '例如 working_deadline(3)、end_of_day(extended_until)');
       days.type = 'number';
       days.min = '0';
+      // Written in place, without redrawing the panel: what the owner typed and where Tab took them stay.
       const update = () => {
+        let written;
         if (mode.value === 'working' || mode.value === 'calendar') {
           const n = parseInt(days.value, 10);
           if (Number.isNaN(n) || n < 0) return;
-          setTimer(el, timer, `${mode.value === 'working' ? 'working_deadline' : 'calendar_deadline'}(${n})`);
+          written = `${mode.value === 'working' ? 'working_deadline' : 'calendar_deadline'}(${n})`;
         } else if (mode.value === 'expression' && expr.value.trim()) {
-          setTimer(el, timer, expr.value.trim());
+          written = expr.value.trim();
+        } else {
+          return;
         }
-        render(el);
+        setTimer(el, timer, written);
+        expr.value = written;
+        const m = TIMER.exec(written);
+        if (m) days.value = m[2];
       };
       if (is(el, 'bpmn:BoundaryEvent')) {
         const keep = Object.assign(document.createElement('input'), { type: 'checkbox', name: 'nonInterrupting',
           checked: bo(el).cancelActivity === false });
-        keep.addEventListener('change', () => modeling.updateProperties(el, { cancelActivity: !keep.checked }));
+        keep.addEventListener('change', () => fromPanel(() => modeling.updateProperties(el, { cancelActivity: !keep.checked })));
         field('到期后原任务继续办理（不中断）', keep);
       }
     }
     if (is(el, 'bpmn:SequenceFlow') && bo(el).sourceRef && (bo(el).sourceRef.$instanceOf('bpmn:ExclusiveGateway')
         || bo(el).sourceRef.$instanceOf('bpmn:InclusiveGateway'))) {
+      group('条件');
       const condition = bo(el).conditionExpression;
-      field('条件', input(condition ? condition.body : '', (v) => {
-        const expression = v ? moddle.create('bpmn:FormalExpression', { body: v }) : undefined;
-        modeling.updateProperties(el, { conditionExpression: expression });
-      }, 'condition'), '例如 violation_found == "yes"');
+      const raw = field('条件表达式', input(condition ? condition.body : '', (v) => {
+        writeCondition(el, v);
+        panel.querySelector('.condition-builder').replaceWith(conditionBuilder(el, raw));
+      }, 'condition'), '例如 violation_found == "yes"；也可用下面的条件构建器生成');
+      panel.append(conditionBuilder(el, raw));
     }
+  }
+
+  // ---- the condition builder: field, operator, value, joined with 且 (and) / 或 (or) ----------------------
+  const OPERATORS = [['==', '等于'], ['!=', '不等于'], ['>', '大于'], ['>=', '大于等于'], ['<', '小于'],
+    ['<=', '小于等于'], ['in', '包含'], ['filled', '已填写 / 为是'], ['empty', '未填写 / 为否']];
+  const NAME = '[A-Za-z_][A-Za-z0-9_]*';
+  const LITERAL = '"(?:[^"\\\\]|\\\\.)*"|-?\\d+(?:\\.\\d+)?|True|False|None';
+  const CLAUSES = [
+    [new RegExp(`^(${NAME})\\s*(==|!=|>=|<=|>|<)\\s*(${LITERAL})$`), (m) => ({ field: m[1], op: m[2], value: valueOf(m[3]) })],
+    [new RegExp(`^(${LITERAL})\\s+in\\s+(${NAME})$`), (m) => ({ field: m[2], op: 'in', value: valueOf(m[1]) })],
+    [new RegExp(`^not\\s+(${NAME})$`), (m) => ({ field: m[1], op: 'empty', value: '' })],
+    [new RegExp(`^(${NAME})$`), (m) => ({ field: m[1], op: 'filled', value: '' })],
+  ];
+
+  function valueOf(literal) {
+    return literal.startsWith('"') ? JSON.parse(literal) : literal;
+  }
+
+  function literal(value) {
+    const text = value.trim();
+    if (/^-?\d+(\.\d+)?$/.test(text) || ['True', 'False', 'None'].includes(text)) return text;
+    return JSON.stringify(value);
+  }
+
+  function clauseText(c) {
+    if (c.op === 'filled') return c.field;
+    if (c.op === 'empty') return `not ${c.field}`;
+    if (c.op === 'in') return `${literal(c.value)} in ${c.field}`;
+    return `${c.field} ${c.op} ${literal(c.value)}`;
+  }
+
+  function conditionText(clauses, join) {
+    const done = clauses.filter((c) => c.field && c.op && (['filled', 'empty'].includes(c.op) || c.value !== ''));
+    if (!done.length || done.length !== clauses.length) return null;
+    return done.map(clauseText).join(join === 'or' ? ' or ' : ' and ');
+  }
+
+  // What the builder can show of an expression; null when it is more than clauses joined by one of and/or.
+  function parseCondition(text) {
+    const expression = text.trim();
+    if (!expression) return { clauses: [], join: 'and' };
+    for (const join of ['and', 'or']) {
+      const parts = expression.split(new RegExp(`\\s+${join}\\s+`));
+      const clauses = parts.map((part) => {
+        for (const [pattern, make] of CLAUSES) {
+          const m = pattern.exec(part.trim());
+          if (m) return make(m);
+        }
+        return null;
+      });
+      if (clauses.every(Boolean) && conditionText(clauses, join) === expression.replace(/\s+/g, ' ')) {
+        return { clauses, join };
+      }
+    }
+    return null;
+  }
+
+  function writeCondition(el, text) {
+    const expression = text ? moddle.create('bpmn:FormalExpression', { body: text }) : undefined;
+    modeling.updateProperties(el, { conditionExpression: expression });
+  }
+
+  function control(tag, props, onChange) {
+    const made = Object.assign(document.createElement(tag), props);
+    if (onChange) made.addEventListener('change', () => fromPanel(() => onChange(made.value)));
+    return made;
+  }
+
+  function options(selectElement, choices, value) {
+    choices.forEach(([v, text]) => selectElement.append(Object.assign(document.createElement('option'),
+      { value: v, textContent: text, selected: v === value })));
+    return selectElement;
+  }
+
+  // `kept`: the builder's rows while they are edited (a row being filled is not yet an expression).
+  function conditionBuilder(el, raw, kept) {
+    const box = Object.assign(document.createElement('div'), { className: 'condition-builder' });
+    const parsed = kept ? null : parseCondition(raw.value);
+    const state = kept || parsed || { clauses: [], join: 'and' };
+    const redraw = () => {
+      const focused = box.contains(document.activeElement) ? document.activeElement.name : null;
+      const again = conditionBuilder(el, raw, state);
+      box.replaceWith(again);
+      const next = focused && again.querySelector(`[name="${focused}"]`);
+      if (next) next.focus();
+    };
+    const write = () => {
+      const text = conditionText(state.clauses, state.join);
+      if (text === null) return;
+      raw.value = text;
+      writeCondition(el, text);
+    };
+    box.append(Object.assign(document.createElement('span'), { className: 'builder-title', textContent: '条件构建器' }));
+    if (!kept && !parsed) {
+      box.append(Object.assign(document.createElement('p'), { className: 'muted',
+        textContent: '表达式较复杂，构建器无法显示；可直接编辑上面的表达式，或在此重新组合（将替换原表达式）' }));
+    }
+    const fieldChoices = page.fields.map((f) => [f.key, `${f.label}（${f.key}）`]);
+    state.clauses.forEach((clause, i) => {
+      const row = Object.assign(document.createElement('div'), { className: 'clause' });
+      const known = page.fields.find((f) => f.key === clause.field);
+      const choices = known || !clause.field ? fieldChoices : [...fieldChoices, [clause.field, clause.field]];
+      row.append(options(control('select', { name: `cond-field-${i}`, title: '字段' }, (v) => {
+        clause.field = v;
+        clause.value = '';
+        write();
+        redraw();
+      }), [['', '（选择字段）'], ...choices], clause.field));
+      row.append(options(control('select', { name: `cond-op-${i}`, title: '运算' }, (v) => {
+        clause.op = v;
+        write();
+        redraw();
+      }), OPERATORS, clause.op));
+      if (!['filled', 'empty'].includes(clause.op)) {
+        const fixed = known && known.options.length ? known.options : null;
+        const onValue = (v) => { clause.value = v; write(); };
+        row.append(fixed
+          ? options(control('select', { name: `cond-value-${i}`, title: '值' }, onValue),
+            [['', '（选择值）'], ...fixed.map(([v, text]) => [v, `${text}（${v}）`])], clause.value)
+          : control('input', { name: `cond-value-${i}`, title: '值', value: clause.value, placeholder: '值' }, onValue));
+      }
+      row.append(control('button', { type: 'button', name: `cond-remove-${i}`, textContent: '删除', onclick: () => {
+        state.clauses.splice(i, 1);
+        if (state.clauses.length) {
+          fromPanel(write);
+        } else {
+          raw.value = '';
+          fromPanel(() => writeCondition(el, ''));
+        }
+        redraw();
+      } }));
+      box.append(row);
+    });
+    if (state.clauses.length > 1) {
+      box.append(options(control('select', { name: 'conditionJoin', title: '组合方式' }, (v) => {
+        state.join = v;
+        write();
+      }), [['and', '全部满足（且）'], ['or', '任一满足（或）']], state.join));
+    }
+    box.append(control('button', { type: 'button', name: 'conditionAdd', textContent: '添加条件', onclick: () => {
+      state.clauses.push({ field: '', op: '==', value: '' });
+      redraw();
+    } }));
+    return box;
   }
 
   // ---- validation, deployment, import ------------------------------------------------------------
@@ -327,6 +534,7 @@
       return;
     }
     clearProblems();
+    markSaved();
     baseVersion = answer.version;
     document.getElementById('version').textContent = `v${answer.version}`;
     say(answer.created
@@ -339,6 +547,8 @@
     if (!file) return;
     try {
       await open(await file.text());
+      markSaved();
+      importedUnsaved = true;
       clearProblems();
       say(`已导入 ${file.name}，请校验后部署`, 'ok');
     } catch (err) {
@@ -354,9 +564,33 @@
     link.click();
   });
 
+  // Undo and redo, and a warning before leaving with changes not deployed.
+  const commandStack = modeler.get('commandStack');
+  const undoButton = document.getElementById('undo');
+  const redoButton = document.getElementById('redo');
+  let savedIndex = null;
+  let importedUnsaved = false;
+  const unsaved = () => importedUnsaved || (savedIndex !== null && commandStack._stackIdx !== savedIndex);
+  function markSaved() {
+    savedIndex = commandStack._stackIdx;
+    importedUnsaved = false;
+  }
+  window.zhunruUnsaved = unsaved;
+  modeler.get('eventBus').on('commandStack.changed', () => {
+    undoButton.disabled = !commandStack.canUndo();
+    redoButton.disabled = !commandStack.canRedo();
+  });
+  undoButton.addEventListener('click', () => commandStack.undo());
+  redoButton.addEventListener('click', () => commandStack.redo());
+  window.addEventListener('beforeunload', (event) => {
+    if (!unsaved()) return;
+    event.preventDefault();
+    event.returnValue = '';
+  });
+
   modeler.get('eventBus').on('selection.changed', (event) => render(event.newSelection[0]));
   modeler.get('eventBus').on('elements.changed', (event) => {
-    if (current && event.elements.some((e) => e.id === current.id) && !panel.contains(document.activeElement)) render(current);
+    if (current && !writing && event.elements.some((e) => e.id === current.id)) render(current);
   });
 
   // Open through one save with xsi declared on the root, so that what the owner saves is already in
@@ -368,6 +602,7 @@
   }
 
   await open(page.xml);
+  markSaved();
   canvas.zoom('fit-viewport');
   render(null);
   document.getElementById('canvas').dataset.ready = 'true';
