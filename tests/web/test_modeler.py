@@ -231,7 +231,6 @@ def test_days_typed_into_a_new_timer_are_kept_and_deployed(live_server, page, se
     open_modeler(page, live_server)
     _, timer_id = page.evaluate(ADD_REVIEW_STEP)
     page.locator(f"[data-element-id={timer_id}]").click(force=True)
-    expect(page.locator("#properties h3")).to_have_text(f"定时边界事件 · {timer_id}")
     expect(panel(page, "timerMode")).to_have_value("expression")
     panel(page, "timerDays").fill("4")
     panel(page, "timerDays").press("Tab")
@@ -239,6 +238,7 @@ def test_days_typed_into_a_new_timer_are_kept_and_deployed(live_server, page, se
     expect(panel(page, "timerMode")).to_have_value("working")
     expect(panel(page, "timerExpression")).to_have_value("working_deadline(4)")
     expect(panel(page, "timerExpression")).to_be_focused()  # Tab went on to the next field
+    expect(page.locator("#properties h3")).to_have_text(f"定时边界事件 · {timer_id}")
     panel(page, "timerMode").select_option("calendar")
     expect(panel(page, "timerExpression")).to_have_value("calendar_deadline(4)")
     panel(page, "timerDays").fill("6")
@@ -371,3 +371,19 @@ def test_a_gateway_condition_is_built_from_fields_and_stays_editable(live_server
     with sessions() as s:
         stored = s.scalar(select(Definition.xml).where(Definition.version == 2))
     assert 'violation_found == "yes"</bpmn:conditionExpression>' in stored
+
+
+def test_every_value_typed_into_a_service_step_is_kept(live_server, page):
+    sign_in(page, live_server, "process_owner")
+    open_modeler(page, live_server)
+    page.locator("[data-element-id=notify_urge]").click(force=True)
+    expect(page.locator("#properties h3")).to_have_text("服务任务 · notify_urge")
+    panel(page, "resultVariable").fill("urge_sent")
+    panel(page, "resultVariable").press("Shift+Tab")
+    panel(page, "param-body").fill('f"{lead_name}：{urge_note}"')
+    panel(page, "param-body").press("Tab")
+    panel(page, "name").fill("催办责任单位")
+    panel(page, "name").press("Tab")
+    xml = page.evaluate("() => window.zhunruSavedXml()")
+    assert 'resultVariable="urge_sent"' in xml
+    assert "{lead_name}：{urge_note}" in xml and 'name="催办责任单位"' in xml

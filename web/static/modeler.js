@@ -229,11 +229,12 @@
       if (chosen) {
         Object.entries(chosen.parameters).forEach(([name, info]) => {
           field(`参数 ${name}${info.required ? ' *' : ''}`, input(op.params[name] || '', (v) => {
-            const params = { ...operatorOf(el).params, [name]: v };
-            setOperator(el, op.name, op.result, params);
+            const now = operatorOf(el);
+            setOperator(el, now.name, now.result, { ...now.params, [name]: v });
           }, `param-${name}`), `${info.description || ''}（表达式，文字需加引号）`);
         });
-        field('结果变量', input(op.result, (v) => setOperator(el, op.name, v, operatorOf(el).params), 'resultVariable'));
+        field('结果变量', input(op.result, (v) => setOperator(el, operatorOf(el).name, v, operatorOf(el).params),
+          'resultVariable'));
       } else if (op.name) {
         panel.append(Object.assign(document.createElement('p'), { className: 'error', textContent: `未注册的服务 ${op.name}` }));
       }
